@@ -1,0 +1,293 @@
+//! Command-line interface: clap definitions. Help text comes from these doc comments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Matomo configuration as code: plan and apply site and instance settings from YAML,
+/// with the CNIL consent-exemption policy built in.
+///
+/// Exit codes: 0 success / no changes; 1 error; 2 changes present (plan
+/// --detailed-exitcode); 3 policy violations that are not waived.
+#[derive(Debug, Parser)]
+#[command(name = "matoform", version = crate::VERSION_LONG, propagate_version = true)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// More logging (-v: info, -vv: debug). RUST_LOG also works. Tokens are never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Never use colour (also: NO_COLOR).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the configuration without contacting Matomo.
+    Validate(ValidateArgs),
+    /// Print the JSON Schema of the configuration.
+    Schema,
+    /// Show the changes that would make the live instance match the configuration.
+    Plan(PlanArgs),
+    /// Make the changes of a plan.
+    Apply(ApplyArgs),
+    /// Check the live instance against the policy.
+    Audit(AuditArgs),
+    /// Print compliant tracking and opt-out code for a site.
+    Snippet(SnippetArgs),
+    /// Write configuration YAML describing the live instance.
+    Import(ImportArgs),
+    /// Save the live state matoform reads as a JSON snapshot.
+    Snapshot(SnapshotArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+/// Where the configuration is.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Configuration file or directory (default: ./matoform.yaml, else ./matoform/).
+    #[arg(short = 'c', long = "config", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+/// How to reach Matomo. The token never goes on the command line.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Matomo base URL (default: MATOMO_URL, else the configuration's matomo.url).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Read the API token from this file (default: MATOMO_TOKEN).
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// Trust this CA certificate (PEM), for a private CA.
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Do not verify TLS certificates. Dangerous: only for a test instance.
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Connect timeout, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub connect_timeout: u64,
+
+    /// Request timeout, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+
+    /// Sub-requests per bulk read (PHP's max_input_vars limits a request to ~1000 fields).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=400))]
+    pub bulk_size: u64,
+}
+
+/// Output formats of plan and audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text, Terraform style.
+    Text,
+    /// Versioned JSON (documented in the README).
+    Json,
+    /// Markdown, for a pull-request comment.
+    Markdown,
+}
+
+/// `validate`.
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    /// Configuration.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// `plan`.
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// Configuration.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Connection.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Write the plan to this file, for `apply PLAN_FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 2 when there are changes (3 on policy violations still wins).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Limit the plan to these site keys (repeatable).
+    #[arg(long = "site", value_name = "KEY")]
+    pub sites: Vec<String>,
+    /// Plan against a saved live-state snapshot instead of Matomo (no network, no token).
+    #[arg(long, value_name = "FILE")]
+    pub live_snapshot: Option<PathBuf>,
+    /// Read per-site objects one request at a time instead of in bulk (slow; for comparison).
+    #[arg(long, hide = true)]
+    pub naive_reads: bool,
+    /// Bulk reads in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub parallelism: usize,
+}
+
+/// `apply`.
+#[derive(Debug, Clone, Args)]
+pub struct ApplyArgs {
+    /// A plan file written by `plan --out`. Without it, apply plans first.
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan_file: Option<PathBuf>,
+    /// Configuration.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Connection.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Apply even an oversized plan (many sites updated or deleted, or any site deleted).
+    #[arg(long)]
+    pub force: bool,
+    /// Sites changed at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub parallelism: usize,
+    /// Limit apply to these site keys (repeatable).
+    #[arg(long = "site", value_name = "KEY")]
+    pub sites: Vec<String>,
+}
+
+/// `audit`.
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    /// Configuration (optional: its policy thresholds and waivers are used when present).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Connection.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Audit a saved live-state snapshot instead of Matomo.
+    #[arg(long, value_name = "FILE")]
+    pub live_snapshot: Option<PathBuf>,
+}
+
+/// Tracking-code flavours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnippetFlavour {
+    /// Matomo's JavaScript tracker in an HTML page.
+    Html,
+    /// `@socialgouv/matomo-next`.
+    MatomoNext,
+    /// `vue-matomo`.
+    VueMatomo,
+    /// `@datapunt/matomo-tracker-react`.
+    MatomoTrackerReact,
+}
+
+/// `snippet`.
+#[derive(Debug, Clone, Args)]
+pub struct SnippetArgs {
+    /// Site key in the configuration.
+    #[arg(value_name = "SITE")]
+    pub site: String,
+    /// Configuration.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Connection (optional: used for the site id and the instance's own code).
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Which code to print.
+    #[arg(long = "for", value_enum, default_value_t = SnippetFlavour::Html)]
+    pub flavour: SnippetFlavour,
+    /// Build the code locally, without contacting Matomo.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// `import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Import these site ids (repeatable).
+    #[arg(long = "site", value_name = "ID")]
+    pub sites: Vec<u64>,
+    /// Import every site the token can administer.
+    #[arg(long)]
+    pub all: bool,
+    /// Output: a directory (one file per site plus instance.yaml) or a file; default stdout.
+    #[arg(short = 'o', long = "out", value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Write values even when they equal the policy defaults.
+    #[arg(long)]
+    pub explicit: bool,
+    /// Import from a snapshot instead of Matomo.
+    #[arg(long, value_name = "FILE")]
+    pub live_snapshot: Option<PathBuf>,
+}
+
+/// `snapshot`.
+#[derive(Debug, Clone, Args)]
+pub struct SnapshotArgs {
+    /// Configuration (the snapshot holds what a plan of it reads; without one, every site).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Connection.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Output file (default stdout).
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Include the instance settings even when the configuration has no `instance:`.
+    #[arg(long)]
+    pub instance: bool,
+}
+
+/// `completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// Shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn plan_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "matoform", "plan", "-c", "conf", "--format", "markdown", "--detailed-exitcode",
+            "--site", "a", "--site", "b", "--out", "p.json",
+        ])
+        .expect("parses");
+        let Command::Plan(args) = cli.command else { panic!("not plan") };
+        assert_eq!(args.format, Format::Markdown);
+        assert!(args.detailed_exitcode);
+        assert_eq!(args.sites, ["a", "b"]);
+    }
+
+    #[test]
+    fn no_token_flag_exists() {
+        assert!(Cli::try_parse_from(["matoform", "plan", "--token", "abc"]).is_err());
+    }
+}

@@ -1,0 +1,37 @@
+//! Command implementations: each takes parsed arguments and returns an outcome.
+
+use crate::cli::{Cli, Command};
+use crate::exit::Outcome;
+
+/// Sets up logging from `-v` and `RUST_LOG` (to stderr).
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Runs a command.
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Schema => {
+            print!("{}", crate::schema::schema_json());
+            Ok(Outcome::Success)
+        }
+        Command::Completions(args) => {
+            use clap::CommandFactory;
+            let mut command = Cli::command();
+            clap_complete::generate(args.shell, &mut command, "matoform", &mut std::io::stdout());
+            Ok(Outcome::Success)
+        }
+        _ => anyhow::bail!("not implemented yet"),
+    }
+}

@@ -1,0 +1,651 @@
+//! Desired state, as users write it in YAML: the configuration model.
+//!
+//! Every type here derives `serde` (unknown keys rejected) and `schemars`, so the
+//! JSON Schema in `schema/matoform.schema.json` is generated from these doc comments.
+//!
+//! Convention: an `Option` field left out (`None`) means "not managed": under the
+//! `cnil-exemption` policy profile it takes its compliant default (see `policy`),
+//! under `profile: none` the live value is kept. Lists inside a managed object are
+//! authoritative when present.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A matoform configuration: one file, or the merge of a directory of files.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "matoform configuration")]
+pub struct Config {
+    /// Where the Matomo instance is. Never put a token here: tokens come from
+    /// `MATOMO_TOKEN` or `--token-file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matomo: Option<MatomoSection>,
+
+    /// The compliance policy checked on every command (default: `cnil-exemption`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyConfig>,
+
+    /// Instance-wide settings. Optional; managing them needs a superuser token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<Instance>,
+
+    /// The sites, by key. The key is the site's stable identity in the configuration
+    /// (lower-case letters, digits and dashes).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sites: BTreeMap<String, Site>,
+
+    /// When true, live sites that no configuration file mentions are deleted.
+    /// Default false: such sites are counted as unmanaged and never touched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prune: Option<bool>,
+
+    /// Accepted exceptions to the policy, each with a written reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<Waiver>,
+}
+
+/// Connection settings that may live in the configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatomoSection {
+    /// Base URL of the Matomo instance, e.g. `https://stats.example.org/`.
+    /// `MATOMO_URL` and `--url` take precedence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// The compliance policy and its thresholds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// `cnil-exemption` (default) fills compliant defaults and reports violations;
+    /// `none` turns the policy off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<PolicyProfile>,
+
+    /// Longest raw-data retention allowed, in days (default 759, about 25 months).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub max_raw_data_days: Option<u32>,
+
+    /// Fewest IP address bytes that must be masked (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 4))]
+    pub min_mask_bytes: Option<u8>,
+
+    /// Weakest referrer anonymisation allowed (default `exclude_path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_referrer_anonymisation: Option<ReferrerAnonymisation>,
+}
+
+/// Policy profiles.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyProfile {
+    /// The CNIL consent-exemption conditions for audience measurement.
+    #[default]
+    CnilExemption,
+    /// No policy: nothing is filled in, nothing is checked.
+    None,
+}
+
+/// Instance-wide settings (superuser).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Instance {
+    /// Privacy settings (PrivacyManager): IP anonymisation, referrer, cookies, Do Not Track.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<Privacy>,
+
+    /// Deletion of old raw data and reports. Matomo asks for the user's password
+    /// (`MATOMO_PASSWORD`) to change these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Retention>,
+
+    /// Global exclusions, applied at tracking time to every site in addition to the site's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclusions: Option<GlobalExclusions>,
+
+    /// Instance-wide visitor log and visitor profile switches (Live plugin system settings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_log: Option<VisitorLog>,
+
+    /// Defaults used when a site is created without these settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<InstanceDefaults>,
+
+    /// Matomo's own compliance mode for the whole instance (Matomo 5.4 and later,
+    /// with the PrivacyCompliance feature).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compliance_mode: Option<ComplianceMode>,
+}
+
+/// Instance privacy settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    /// IP address anonymisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymize_ip: Option<AnonymizeIp>,
+    /// Replace the User ID by a pseudonym.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymize_user_id: Option<bool>,
+    /// Replace ecommerce order IDs by a pseudonym.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymize_order_id: Option<bool>,
+    /// How much of the referrer URL is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymize_referrer: Option<ReferrerAnonymisation>,
+    /// Force tracking without cookies for every site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_cookieless: Option<bool>,
+    /// Honour the browser's Do Not Track setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub do_not_track: Option<bool>,
+}
+
+/// IP anonymisation settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnonymizeIp {
+    /// Anonymise visitors' IP addresses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// How many trailing bytes of the address are masked (0–4; 4 masks it fully).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 4))]
+    pub mask_bytes: Option<u8>,
+    /// Use the anonymised address for geolocation and provider enrichment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_for_enrichment: Option<bool>,
+}
+
+/// Referrer anonymisation levels, weakest first.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferrerAnonymisation {
+    /// Keep the full referrer URL.
+    #[default]
+    None,
+    /// Remove query parameters from the referrer URL.
+    ExcludeQuery,
+    /// Keep only the domain of the referrer.
+    ExcludePath,
+    /// Record only the type of referrer.
+    ExcludeAll,
+}
+
+impl ReferrerAnonymisation {
+    /// The value Matomo stores for this level (`""` for none).
+    pub fn to_matomo(self) -> &'static str {
+        match self {
+            Self::None => "",
+            Self::ExcludeQuery => "exclude_query",
+            Self::ExcludePath => "exclude_path",
+            Self::ExcludeAll => "exclude_all",
+        }
+    }
+
+    /// Parses Matomo's stored value; unknown values read as `None`, as Matomo does.
+    pub fn from_matomo(value: &str) -> Self {
+        match value {
+            "exclude_query" => Self::ExcludeQuery,
+            "exclude_path" => Self::ExcludePath,
+            "exclude_all" => Self::ExcludeAll,
+            _ => Self::None,
+        }
+    }
+}
+
+/// Data retention.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// Deletion of raw visit logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_data: Option<RawDataRetention>,
+    /// Deletion of old aggregated reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reports: Option<ReportsRetention>,
+}
+
+/// Raw data deletion.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDataRetention {
+    /// Delete raw data older than `older_than_days`.
+    pub delete: bool,
+    /// Age in days after which raw data is deleted (at least 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub older_than_days: Option<u32>,
+}
+
+/// Report deletion.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsRetention {
+    /// Delete reports older than `older_than_months`.
+    pub delete: bool,
+    /// Age in months after which reports are deleted (Matomo's minimum is 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub older_than_months: Option<u32>,
+    /// Report periods and kinds kept when deleting (all false by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep: Option<ReportsKeep>,
+}
+
+/// What report deletion keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsKeep {
+    /// Keep basic metrics (visits, page views…).
+    #[serde(default)]
+    pub basic: bool,
+    /// Keep daily reports.
+    #[serde(default)]
+    pub day: bool,
+    /// Keep weekly reports.
+    #[serde(default)]
+    pub week: bool,
+    /// Keep monthly reports.
+    #[serde(default)]
+    pub month: bool,
+    /// Keep yearly reports.
+    #[serde(default)]
+    pub year: bool,
+    /// Keep date-range reports.
+    #[serde(default)]
+    pub range: bool,
+    /// Keep segment reports.
+    #[serde(default)]
+    pub segments: bool,
+}
+
+/// Global exclusion lists.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GlobalExclusions {
+    /// URL query parameters removed from every tracked URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_parameters: Option<Vec<String>>,
+    /// IP addresses, CIDR ranges or wildcard patterns (`1.2.3.*`) never tracked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ips: Option<Vec<String>>,
+    /// User-agent substrings never tracked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agents: Option<Vec<String>>,
+    /// Referrer hosts ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrers: Option<Vec<String>>,
+}
+
+/// Defaults for new sites.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceDefaults {
+    /// Default timezone (IANA name or `UTC+2` style offset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Default currency (ISO 4217 code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+/// Matomo's built-in compliance modes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplianceMode {
+    /// Matomo's CNIL policy (`cnil_v1`) enforced.
+    CnilV1,
+    /// No compliance mode enforced.
+    Off,
+}
+
+/// Visitor log and visitor profile switches.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitorLog {
+    /// Turn the visits log off (individual visits are personal data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    /// Turn visitor profiles off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_disabled: Option<bool>,
+}
+
+/// One site (a Matomo "measurable").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// Binds this entry to an existing Matomo site id. Without it, the site is bound
+    /// by its first URL, or created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub id: Option<u64>,
+
+    /// Display name.
+    pub name: String,
+
+    /// URLs of the site; the first is the main URL, the others are aliases.
+    #[schemars(length(min = 1))]
+    pub urls: Vec<String>,
+
+    /// Reporting timezone: an IANA name (`Europe/Paris`) or `UTC+2` style offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+
+    /// Currency for revenue, an ISO 4217 code (`EUR`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+
+    /// Measurable type: `website` (default), `intranet`, or a type a plugin adds.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub site_type: Option<String>,
+
+    /// Site group (only a superuser can change it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+
+    /// Ecommerce tracking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecommerce: Option<bool>,
+
+    /// Internal site search tracking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_search: Option<SiteSearch>,
+
+    /// Only track actions whose URL starts with one of the site's URLs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclude_unknown_urls: Option<bool>,
+
+    /// Keep the `#fragment` of page URLs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_url_fragments: Option<KeepUrlFragments>,
+
+    /// The site's own exclusion lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclusions: Option<SiteExclusions>,
+
+    /// Visitor log and visitor profile switches for this site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_log: Option<VisitorLog>,
+
+    /// Anonymous users may view this site's reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_stats: Option<bool>,
+
+    /// Matomo's own compliance mode for this site (Matomo 5.4 and later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compliance_mode: Option<ComplianceMode>,
+
+    /// Goals, by key. When present, the list is authoritative: live goals of the
+    /// site that are not listed are deleted. Left out: goals are not managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goals: Option<BTreeMap<String, Goal>>,
+
+    /// Custom dimensions, by key. When present, live dimensions that are not listed
+    /// are deactivated (Matomo cannot delete them). Left out: not managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_dimensions: Option<BTreeMap<String, CustomDimension>>,
+}
+
+/// Site search settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSearch {
+    /// Track internal searches.
+    pub enabled: bool,
+    /// Query parameters that carry the search keyword (empty: the instance's defaults).
+    #[serde(default)]
+    pub keyword_parameters: Vec<String>,
+    /// Query parameters that carry the search category.
+    #[serde(default)]
+    pub category_parameters: Vec<String>,
+}
+
+/// What to do with URL fragments.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum KeepUrlFragments {
+    /// Use the instance's setting.
+    #[default]
+    Default,
+    /// Keep fragments.
+    Keep,
+    /// Remove fragments.
+    Remove,
+}
+
+impl KeepUrlFragments {
+    /// Matomo's numeric code (0, 1, 2).
+    pub fn to_matomo(self) -> u8 {
+        match self {
+            Self::Default => 0,
+            Self::Keep => 1,
+            Self::Remove => 2,
+        }
+    }
+
+    /// From Matomo's numeric code; unknown codes read as `Default`.
+    pub fn from_matomo(code: i64) -> Self {
+        match code {
+            1 => Self::Keep,
+            2 => Self::Remove,
+            _ => Self::Default,
+        }
+    }
+}
+
+/// A site's exclusion lists. A list left out is not managed (kept as it is).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteExclusions {
+    /// IP addresses, CIDR ranges or wildcard patterns (`1.2.3.*`) not tracked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ips: Option<Vec<String>>,
+    /// URL query parameters removed from tracked URLs (put personal data here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_parameters: Option<Vec<String>>,
+    /// User-agent substrings not tracked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agents: Option<Vec<String>>,
+    /// Referrer hosts ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrers: Option<Vec<String>>,
+}
+
+/// A goal. Matomo replaces goals as a whole, so every field has a definite value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Goal {
+    /// Binds this entry to an existing goal id of the site; without it the goal is
+    /// bound by name, or created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub id: Option<u64>,
+    /// Goal name.
+    pub name: String,
+    /// Free-text description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// What the goal matches on.
+    pub match_attribute: MatchAttribute,
+    /// The pattern matched (not used with `manually`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// How `pattern` matches (default `contains`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern_type: Option<PatternType>,
+    /// Case-sensitive matching.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub case_sensitive: bool,
+    /// Count a conversion each time, not once per visit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_multiple_conversions: bool,
+    /// Revenue of one conversion.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[schemars(range(min = 0))]
+    pub revenue: f64,
+    /// Use the event value as revenue (event goals).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub use_event_value_as_revenue: bool,
+}
+
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
+}
+
+/// Goal match attributes Matomo knows.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchAttribute {
+    /// Page URL.
+    #[default]
+    Url,
+    /// Page title.
+    Title,
+    /// Downloaded file URL.
+    File,
+    /// Outlink to an external website.
+    ExternalWebsite,
+    /// Triggered manually from the tracker.
+    Manually,
+    /// Event action.
+    EventAction,
+    /// Event category.
+    EventCategory,
+    /// Event name.
+    EventName,
+    /// Visit duration (minutes).
+    VisitDuration,
+    /// Number of page views in the visit.
+    VisitNbPageviews,
+}
+
+impl MatchAttribute {
+    /// The name Matomo uses.
+    pub fn to_matomo(self) -> &'static str {
+        match self {
+            Self::Url => "url",
+            Self::Title => "title",
+            Self::File => "file",
+            Self::ExternalWebsite => "external_website",
+            Self::Manually => "manually",
+            Self::EventAction => "event_action",
+            Self::EventCategory => "event_category",
+            Self::EventName => "event_name",
+            Self::VisitDuration => "visit_duration",
+            Self::VisitNbPageviews => "visit_nb_pageviews",
+        }
+    }
+}
+
+/// Goal pattern types.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PatternType {
+    /// The attribute contains the pattern.
+    #[default]
+    Contains,
+    /// The attribute equals the pattern (URLs must start with http:// or https://).
+    Exact,
+    /// The pattern is a regular expression.
+    Regex,
+}
+
+impl PatternType {
+    /// The name Matomo uses.
+    pub fn to_matomo(self) -> &'static str {
+        match self {
+            Self::Contains => "contains",
+            Self::Exact => "exact",
+            Self::Regex => "regex",
+        }
+    }
+}
+
+/// A custom dimension (CustomDimensions plugin).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomDimension {
+    /// Binds this entry to an existing dimension id; without it the dimension is
+    /// bound by name and scope, or created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub id: Option<u64>,
+    /// Dimension name.
+    pub name: String,
+    /// `visit` or `action`; cannot change once created.
+    pub scope: DimensionScope,
+    /// Whether values are collected (default true).
+    #[serde(default = "default_true")]
+    pub active: bool,
+    /// Case-sensitive extractions.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub case_sensitive: bool,
+    /// Values extracted from the page URL or title (action scope only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extractions: Vec<Extraction>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Custom dimension scopes.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DimensionScope {
+    /// One value per visit.
+    #[default]
+    Visit,
+    /// One value per action.
+    Action,
+}
+
+/// One extraction rule of a custom dimension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Extraction {
+    /// `url`, `urlparam` or `action_name`.
+    pub dimension: String,
+    /// Regular expression with exactly one group, or the parameter name for `urlparam`.
+    pub pattern: String,
+}
+
+/// An accepted exception to a policy rule.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// Rule id, e.g. `cnil.ecommerce`.
+    pub rule: String,
+    /// Site keys the waiver covers. Leave out with `instance: true` for instance rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<String>,
+    /// The waiver covers the instance-level finding of the rule.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub instance: bool,
+    /// Why the exception is acceptable (required, shown in every output).
+    pub reason: String,
+    /// Last day the waiver applies (`YYYY-MM-DD`); afterwards the violation blocks again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<chrono::NaiveDate>,
+}

@@ -1,0 +1,1 @@
+//! Diff: desired (after policy defaults) + live → changes, by identity. Pure.

@@ -1,0 +1,1 @@
+//! Import: live state → configuration YAML.

@@ -1,0 +1,31 @@
+//! matoform: Matomo configuration as code.
+//!
+//! Pipeline: [`desired`] (YAML → model, validated) → [`policy`] (compliant defaults,
+//! rules, waivers) → [`live`] (read through [`matomo::Client`]) → [`diff`] (→ [`plan::Plan`])
+//! → [`render`] (text, JSON, Markdown) → [`apply`].
+
+pub mod apply;
+pub mod cli;
+pub mod commands;
+pub mod desired;
+pub mod diff;
+pub mod exit;
+pub mod import;
+pub mod live;
+pub mod matomo;
+pub mod plan;
+pub mod policy;
+pub mod render;
+pub mod schema;
+pub mod snippet;
+
+/// matoform's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Version with the git commit, for `--version`.
+pub const VERSION_LONG: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("MATOFORM_GIT_COMMIT"),
+    ")"
+);

@@ -1,0 +1,2 @@
+//! Reading the live state through the client: capabilities once, sites listed in one
+//! call, per-site objects in bulk.

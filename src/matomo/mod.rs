@@ -1,0 +1,18 @@
+//! The only place that speaks HTTP: Matomo's API client, its wire encoding and
+//! decoding, its error type, bulk reads, and capability detection.
+//!
+//! Transport rules (see `MATOMO-API.md`): `POST {url}/index.php`, form body with
+//! `module=API`, `method`, `format=json`, `token_auth` and `filter_limit=-1` first and
+//! never repeated; PHP bracket syntax for arrays; comma strings for the six site
+//! lists; booleans as 0/1.
+
+mod client;
+mod encode;
+mod error;
+mod secret;
+pub mod wire;
+
+pub use client::{Client, ClientConfig};
+pub use encode::{Call, Params};
+pub use error::MatomoError;
+pub use secret::Secret;

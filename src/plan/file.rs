@@ -1,0 +1,1 @@
+//! Plan files: the plan saved by `plan --out`, checked and loaded by `apply`.

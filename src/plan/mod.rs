@@ -1,0 +1,201 @@
+//! The plan: what apply will do, as data.
+//!
+//! A [`Plan`] is built by [`crate::diff`] from the desired and live states, checked
+//! by the policy and the safety thresholds, rendered by [`crate::render`], saved as a
+//! plan file, and executed by [`crate::apply`]. Apply is driven by `changes` and
+//! `asserted` alone; everything else explains them.
+//!
+//! Meaning of `before` / `after` per action:
+//! - `create`: `before` is `None`, `after` is the object to create (ids 0);
+//! - `update`: both present; `after` is the complete object to write;
+//! - `delete`: `before` is the object removed, `after` is `None`.
+
+pub mod file;
+pub mod safety;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::live::{
+    DefaultsState, DimensionState, ExclusionsState, GoalState, PrivacyState, RetentionState,
+    SiteState, VisitorLogState,
+};
+use crate::desired::model::ComplianceMode;
+use crate::policy::Finding;
+
+/// Version of the plan format (JSON output and plan files). Checked on load.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// A complete plan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Plan {
+    /// [`PLAN_FORMAT_VERSION`].
+    pub format_version: u32,
+    /// Version of matoform that made the plan.
+    pub matoform_version: String,
+    /// The instance the plan was made against.
+    pub matomo: PlanTarget,
+    /// SHA-256 of the configuration (canonical JSON of the merged files).
+    pub config_digest: String,
+    /// Site keys the plan was limited to (`--site`), empty for all.
+    #[serde(default)]
+    pub site_filter: Vec<String>,
+    /// Changes, sorted: deletes, creates, updates; then by address.
+    pub changes: Vec<Change>,
+    /// Settings this Matomo cannot read back: set on apply, not counted as drift.
+    #[serde(default)]
+    pub asserted: Vec<Change>,
+    /// Policy findings (violations, warnings, waived violations).
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    /// Counts shown in the summary line.
+    pub summary: Summary,
+    /// Fingerprint (SHA-256 of canonical JSON) of each live object the plan read,
+    /// by address; `absent` for an object that did not exist.
+    #[serde(default)]
+    pub fingerprints: BTreeMap<String, String>,
+    /// Non-policy warnings (unreadable settings, skipped objects…).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// The instance a plan targets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanTarget {
+    /// Base URL.
+    pub url: String,
+    /// Matomo version.
+    pub version: String,
+}
+
+/// Counts of a plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    /// Changes that create objects.
+    pub create: usize,
+    /// Changes that update objects.
+    pub update: usize,
+    /// Changes that delete (or deactivate) objects.
+    pub delete: usize,
+    /// Asserted settings.
+    pub asserted: usize,
+    /// Sites the configuration manages (within the filter).
+    pub managed_sites: usize,
+    /// Live sites the configuration does not mention.
+    pub unmanaged_sites: usize,
+    /// Policy violations that block apply (error level, not waived).
+    pub violations: usize,
+    /// Policy warnings.
+    pub warnings: usize,
+    /// Waived violations.
+    pub waived: usize,
+}
+
+/// What a change does.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Delete (or, for custom dimensions, deactivate) an object.
+    Delete,
+    /// Create an object.
+    Create,
+    /// Update an object in place.
+    Update,
+}
+
+/// One change to one object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Change {
+    /// Address: `site[key]`, `site[key].goal[key]`, `site[key].custom_dimension[key]`,
+    /// `instance.privacy`, `instance.retention`, …
+    pub address: String,
+    /// The action.
+    pub action: Action,
+    /// Key of the site the change belongs to (`None` for instance settings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    /// Matomo id of that site, when it exists already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_id: Option<u64>,
+    /// The object before (see the module docs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Resource>,
+    /// The object after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Resource>,
+    /// Field-level differences, for display (`name` is a dotted path).
+    pub fields: Vec<FieldChange>,
+}
+
+/// One changed field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FieldChange {
+    /// Dotted path, e.g. `exclusions.query_parameters`.
+    pub name: String,
+    /// Value before (`None` when created or unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<serde_json::Value>,
+    /// Value after (`None` when deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<serde_json::Value>,
+}
+
+/// The objects a change can carry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Resource {
+    /// A site's own settings (goals and dimensions are separate changes; their maps
+    /// are left out here).
+    Site(Box<SiteState>),
+    /// A goal.
+    Goal(GoalState),
+    /// A custom dimension.
+    CustomDimension(DimensionState),
+    /// Instance privacy settings.
+    Privacy(PrivacyState),
+    /// Instance retention settings.
+    Retention(RetentionState),
+    /// Global exclusions.
+    GlobalExclusions(ExclusionsState),
+    /// Instance visitor log switches.
+    VisitorLog(VisitorLogState),
+    /// Defaults for new sites.
+    Defaults(DefaultsState),
+    /// Matomo's compliance mode for the instance.
+    ComplianceMode(ComplianceMode),
+}
+
+impl Plan {
+    /// True when apply would change nothing that can be read back.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// True when error-level policy findings are not waived.
+    pub fn has_violations(&self) -> bool {
+        self.summary.violations > 0
+    }
+
+    /// Recomputes the change counts of `summary` from `changes` and `asserted`.
+    pub fn recount(&mut self) {
+        self.summary.create = self.count(Action::Create);
+        self.summary.update = self.count(Action::Update);
+        self.summary.delete = self.count(Action::Delete);
+        self.summary.asserted = self.asserted.len();
+    }
+
+    fn count(&self, action: Action) -> usize {
+        self.changes.iter().filter(|c| c.action == action).count()
+    }
+
+    /// Sorts changes deterministically: deletes, creates, updates; then by address.
+    pub fn sort(&mut self) {
+        self.changes
+            .sort_by(|a, b| (a.action, &a.address).cmp(&(b.action, &b.address)));
+        self.asserted.sort_by(|a, b| a.address.cmp(&b.address));
+    }
+}

@@ -1,0 +1,1 @@
+//! Safety thresholds: what makes a plan too large to apply without `--force`.

@@ -1,0 +1,1 @@
+//! Tracking and opt-out code that keeps a site compliant.
