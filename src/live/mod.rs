@@ -241,19 +241,36 @@ pub struct PrivacyState {
     pub do_not_track: bool,
 }
 
-/// Retention settings, as stored.
+/// Retention settings, as stored. A part is `None` when it is not managed (in a
+/// desired value) or could not be read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RetentionState {
-    /// Raw data deletion on.
-    pub raw_data_delete: bool,
-    /// Raw data age limit, days.
-    pub raw_data_older_than_days: u32,
-    /// Report deletion on.
-    pub reports_delete: bool,
-    /// Report age limit, months.
-    pub reports_older_than_months: u32,
-    /// What report deletion keeps.
-    pub reports_keep: ReportsKeep,
+    /// Raw data deletion (`PrivacyManager.setDeleteLogsSettings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_data: Option<RawDataState>,
+    /// Report deletion (`PrivacyManager.setDeleteReportsSettings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reports: Option<ReportsState>,
+}
+
+/// Raw data deletion, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RawDataState {
+    /// Deletion on.
+    pub delete: bool,
+    /// Age limit in days.
+    pub older_than_days: u32,
+}
+
+/// Report deletion, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ReportsState {
+    /// Deletion on.
+    pub delete: bool,
+    /// Age limit in months.
+    pub older_than_months: u32,
+    /// What deletion keeps.
+    pub keep: ReportsKeep,
 }
 
 /// Defaults for new sites, as stored.
