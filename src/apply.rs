@@ -1,1 +1,260 @@
 //! Apply: execute a plan's changes through the client, in order, reporting each.
+//!
+//! Instance settings first, one at a time; then sites, each site's changes in plan
+//! order (creates before what depends on them), different sites concurrently up to
+//! `parallelism`. Writes are never retried. On the first failure no new change
+//! starts; changes in flight finish; the report says what was applied, what failed
+//! (with Matomo's message) and what was not attempted.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::StreamExt;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::desired::model::ComplianceMode;
+use crate::live::MatomoInfo;
+use crate::matomo::{Client, MatomoError};
+use crate::plan::{Action, Change, Plan, Resource};
+
+/// What happened to one change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "status", content = "message", rename_all = "snake_case")]
+pub enum Status {
+    /// Written.
+    Applied,
+    /// Matomo refused or the call failed (message).
+    Failed(String),
+    /// Not started because an earlier change failed.
+    NotAttempted,
+}
+
+/// The outcome of an apply, by address (sorted).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    /// One entry per change (asserted settings included).
+    pub entries: BTreeMap<String, Status>,
+    /// Ids of the sites created, by site key.
+    pub created_sites: BTreeMap<String, u64>,
+}
+
+impl Report {
+    /// Count of entries with a given status kind.
+    pub fn count(&self, pred: impl Fn(&Status) -> bool) -> usize {
+        self.entries.values().filter(|s| pred(s)).count()
+    }
+
+    /// True when every change was applied.
+    pub fn succeeded(&self) -> bool {
+        self.entries.values().all(|s| *s == Status::Applied)
+    }
+
+    /// The report as text: one line per change, then a summary line.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (address, status) in &self.entries {
+            match status {
+                Status::Applied => out.push_str(&format!("  applied        {address}\n")),
+                Status::Failed(message) => {
+                    out.push_str(&format!("  failed         {address}: {message}\n"))
+                }
+                Status::NotAttempted => out.push_str(&format!("  not attempted  {address}\n")),
+            }
+        }
+        let applied = self.count(|s| *s == Status::Applied);
+        let failed = self.count(|s| matches!(s, Status::Failed(_)));
+        let skipped = self.count(|s| *s == Status::NotAttempted);
+        if failed == 0 && skipped == 0 {
+            out.push_str(&format!("Apply complete: {applied} applied.\n"));
+        } else {
+            out.push_str(&format!(
+                "Apply failed: {applied} applied, {failed} failed, {skipped} not attempted. Run plan again to see what remains.\n"
+            ));
+        }
+        out
+    }
+}
+
+/// Options of an apply.
+pub struct ApplyOptions {
+    /// Sites changed at once.
+    pub parallelism: usize,
+    /// Called after each change (address, status), e.g. to draw progress.
+    pub progress: Box<dyn Fn(&str, &Status) + Send + Sync>,
+}
+
+/// Executes the plan's changes and asserted settings.
+pub async fn apply(
+    client: &Client,
+    info: &MatomoInfo,
+    plan: &Plan,
+    options: &ApplyOptions,
+) -> Report {
+    let stop = AtomicBool::new(false);
+    let report = Mutex::new(Report::default());
+
+    // Instance-level changes first, sequentially.
+    let instance: Vec<&Change> = plan
+        .changes
+        .iter()
+        .chain(plan.asserted.iter())
+        .filter(|c| c.site.is_none() && c.site_id.is_none())
+        .collect();
+    run_group(client, info, &instance, &stop, &report, options).await;
+
+    // Then sites, grouped, concurrently.
+    let mut groups: BTreeMap<String, Vec<&Change>> = BTreeMap::new();
+    for change in plan.changes.iter().chain(plan.asserted.iter()) {
+        let key = match (&change.site, change.site_id) {
+            (Some(key), _) => key.clone(),
+            (None, Some(id)) => format!("#{id}"),
+            (None, None) => continue,
+        };
+        groups.entry(key).or_default().push(change);
+    }
+    let parallelism = options.parallelism.max(1);
+    futures::stream::iter(groups.values())
+        .map(|group| run_group(client, info, group, &stop, &report, options))
+        .buffer_unordered(parallelism)
+        .collect::<Vec<()>>()
+        .await;
+
+    report
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+async fn run_group(
+    client: &Client,
+    info: &MatomoInfo,
+    changes: &[&Change],
+    stop: &AtomicBool,
+    report: &Mutex<Report>,
+    options: &ApplyOptions,
+) {
+    let mut site_id: Option<u64> = changes.iter().find_map(|c| c.site_id);
+    for change in changes {
+        let status = if stop.load(Ordering::SeqCst) {
+            Status::NotAttempted
+        } else {
+            match execute(client, info, change, &mut site_id).await {
+                Ok(()) => Status::Applied,
+                Err(err) => {
+                    stop.store(true, Ordering::SeqCst);
+                    Status::Failed(err.to_string())
+                }
+            }
+        };
+        (options.progress)(&change.address, &status);
+        if let Ok(mut report) = report.lock() {
+            if change.action == Action::Create {
+                if let (Some(Resource::Site(_)), Some(key), Some(id)) =
+                    (&change.after, &change.site, site_id)
+                {
+                    if status == Status::Applied {
+                        report.created_sites.insert(key.clone(), id);
+                    }
+                }
+            }
+            report.entries.insert(change.address.clone(), status);
+        }
+    }
+}
+
+fn missing_site(change: &Change) -> MatomoError {
+    MatomoError::Config(format!(
+        "{}: the site does not exist yet (its creation failed or was not attempted)",
+        change.address
+    ))
+}
+
+async fn execute(
+    client: &Client,
+    info: &MatomoInfo,
+    change: &Change,
+    site_id: &mut Option<u64>,
+) -> Result<(), MatomoError> {
+    match (
+        &change.action,
+        change.after.as_ref(),
+        change.before.as_ref(),
+    ) {
+        (Action::Create, Some(Resource::Site(site)), _) => {
+            let id = client.add_site(site).await?;
+            *site_id = Some(id);
+            if site.public_stats == Some(true) {
+                client.set_public_stats(id, true).await?;
+            }
+            if let Some(mode) = site.compliance_mode {
+                client
+                    .set_compliance(Some(id), mode == ComplianceMode::CnilV1)
+                    .await?;
+            }
+            Ok(())
+        }
+        (Action::Update, Some(Resource::Site(after)), Some(Resource::Site(before))) => {
+            let id = site_id.ok_or_else(|| missing_site(change))?;
+            let mut after = after.clone();
+            after.id = id;
+            let core_changed = change
+                .fields
+                .iter()
+                .any(|f| f.name != "public_stats" && f.name != "compliance_mode");
+            if core_changed {
+                client.update_site(&after).await?;
+            }
+            if after.public_stats != before.public_stats {
+                if let Some(public) = after.public_stats {
+                    client.set_public_stats(id, public).await?;
+                }
+            }
+            if after.compliance_mode != before.compliance_mode {
+                if let Some(mode) = after.compliance_mode {
+                    client
+                        .set_compliance(Some(id), mode == ComplianceMode::CnilV1)
+                        .await?;
+                }
+            }
+            Ok(())
+        }
+        (Action::Delete, _, Some(Resource::Site(site))) => client.delete_site(site.id).await,
+        (Action::Create, Some(Resource::Goal(goal)), _) => {
+            let id = site_id.ok_or_else(|| missing_site(change))?;
+            client.add_goal(id, goal).await.map(|_| ())
+        }
+        (Action::Update, Some(Resource::Goal(goal)), _) => {
+            let id = site_id.ok_or_else(|| missing_site(change))?;
+            client.update_goal(id, goal).await
+        }
+        (Action::Delete, None, Some(Resource::Goal(goal))) => {
+            let id = site_id.ok_or_else(|| missing_site(change))?;
+            client.delete_goal(id, goal.id).await
+        }
+        (Action::Create, Some(Resource::CustomDimension(dim)), _) => {
+            let id = site_id.ok_or_else(|| missing_site(change))?;
+            client.add_dimension(id, dim).await.map(|_| ())
+        }
+        (Action::Update | Action::Delete, Some(Resource::CustomDimension(dim)), _) => {
+            let id = site_id.ok_or_else(|| missing_site(change))?;
+            client.update_dimension(id, dim).await
+        }
+        (_, Some(Resource::Privacy(privacy)), _) => client.set_privacy(info, privacy).await,
+        (_, Some(Resource::Retention(retention)), _) => client.set_retention(retention).await,
+        (_, Some(Resource::GlobalExclusions(exclusions)), _) => {
+            client.set_global_exclusions(exclusions).await
+        }
+        (_, Some(Resource::VisitorLog(log)), _) => client.set_instance_visitor_log(log).await,
+        (_, Some(Resource::Defaults(defaults)), _) => client.set_defaults(defaults).await,
+        (_, Some(Resource::ComplianceMode(mode)), _) => {
+            client
+                .set_compliance(None, *mode == ComplianceMode::CnilV1)
+                .await
+        }
+        _ => Err(MatomoError::Config(format!(
+            "{}: this change cannot be applied (inconsistent plan); run plan again",
+            change.address
+        ))),
+    }
+}

@@ -1,1 +1,906 @@
 //! Diff: desired (after policy defaults) + live → changes, by identity. Pure.
+//!
+//! Sites are bound to live sites by `id`, else by their first URL (normalised);
+//! goals by `id`, else by name; custom dimensions by `id`, else by name and scope.
+//! Values are normalised before comparison so nothing shows a perpetual diff: lists
+//! whose order Matomo ignores compare as sets, URLs keep their order.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sha2::{Digest, Sha256};
+
+use crate::desired::model::{
+    Config, CustomDimension, Goal, Instance, MatchAttribute, Site, SiteExclusions,
+};
+use crate::desired::normalize_url;
+use crate::live::{
+    DefaultsState, DimensionState, ExclusionsState, GoalState, InstanceState, LiveState,
+    PrivacyState, RawDataState, ReportsState, RetentionState, SiteSearchState, SiteState,
+    VisitorLogState,
+};
+use crate::plan::{Action, Change, FieldChange, Resource};
+
+/// Fingerprint recorded for an object that did not exist when the plan was made.
+pub const ABSENT: &str = "absent";
+
+/// What to diff.
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    /// Only these site keys (empty: all).
+    pub site_filter: Vec<String>,
+}
+
+/// The binding of configured sites to live sites.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bindings {
+    /// Site key → live id (`None`: to be created).
+    pub sites: BTreeMap<String, Option<u64>>,
+    /// Live site ids that no configured site binds to.
+    pub unmanaged: Vec<u64>,
+}
+
+/// Binds configured sites to live sites, given every live site the token administers
+/// (only their URLs are needed). Errors name the site and the fix.
+pub fn bind(config: &Config, live_sites: &[SiteState]) -> Result<Bindings, Vec<String>> {
+    let mut errors = Vec::new();
+    let mut sites = BTreeMap::new();
+    let by_id: BTreeMap<u64, &SiteState> = live_sites.iter().map(|s| (s.id, s)).collect();
+    let mut by_url: BTreeMap<String, u64> = BTreeMap::new();
+    for site in live_sites {
+        if let Some(main) = site.urls.first() {
+            by_url.entry(normalize_url(main)).or_insert(site.id);
+        }
+    }
+    let mut claimed: BTreeMap<u64, String> = BTreeMap::new();
+    for (key, site) in &config.sites {
+        let bound = match site.id {
+            Some(id) if by_id.contains_key(&id) => Some(id),
+            Some(id) => {
+                errors.push(format!(
+                    "site[{key}]: id {id} does not exist on the instance, or the token has no admin access to it; fix the id, grant admin access, or remove `id` to create the site"
+                ));
+                continue;
+            }
+            None => site
+                .urls
+                .first()
+                .and_then(|url| by_url.get(&normalize_url(url)).copied()),
+        };
+        if let Some(id) = bound {
+            if let Some(other) = claimed.insert(id, key.clone()) {
+                errors.push(format!(
+                    "site[{key}] and site[{other}] both bind to live site {id}; give each configured site its own id or first URL"
+                ));
+            }
+        }
+        sites.insert(key.clone(), bound);
+    }
+    let unmanaged = live_sites
+        .iter()
+        .map(|s| s.id)
+        .filter(|id| !claimed.contains_key(id))
+        .collect();
+    if errors.is_empty() {
+        Ok(Bindings { sites, unmanaged })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The result of a diff.
+#[derive(Debug, Clone, Default)]
+pub struct Diff {
+    /// Changes (unsorted).
+    pub changes: Vec<Change>,
+    /// Settings that cannot be read back: set on apply.
+    pub asserted: Vec<Change>,
+    /// Fingerprint of each live object read, by address.
+    pub fingerprints: BTreeMap<String, String>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+    /// Sites managed (within the filter).
+    pub managed_sites: usize,
+    /// Live sites not managed.
+    pub unmanaged_sites: usize,
+}
+
+/// Diffs the desired configuration (after policy defaults) against the live state.
+/// `bindings` comes from [`bind`]; `live.sites` holds the bound sites in detail.
+pub fn diff(
+    desired: &Config,
+    live: &LiveState,
+    bindings: &Bindings,
+    options: &DiffOptions,
+) -> Result<Diff, Vec<String>> {
+    let mut out = Diff::default();
+    let mut errors = Vec::new();
+    let selected =
+        |key: &str| options.site_filter.is_empty() || options.site_filter.iter().any(|k| k == key);
+
+    if options.site_filter.is_empty() {
+        if let Some(instance) = &desired.instance {
+            match &live.instance {
+                Some(live_instance) => {
+                    diff_instance(instance, live_instance, &live.matomo.version, &mut out, &mut errors)
+                }
+                None => errors.push(
+                    "instance: the instance settings were not read; this is a bug, please report it".into(),
+                ),
+            }
+        }
+    }
+
+    for (key, site) in &desired.sites {
+        if !selected(key) {
+            continue;
+        }
+        out.managed_sites += 1;
+        let live_site = bindings
+            .sites
+            .get(key)
+            .copied()
+            .flatten()
+            .and_then(|id| live.sites.get(&id));
+        diff_site(key, site, live_site, &mut out, &mut errors);
+    }
+
+    out.unmanaged_sites = bindings.unmanaged.len();
+    if desired.prune == Some(true) && options.site_filter.is_empty() {
+        for id in &bindings.unmanaged {
+            let Some(site) = live.sites.get(id) else {
+                errors.push(format!(
+                    "site[#{id}]: prune is on but the site was not read; this is a bug, please report it"
+                ));
+                continue;
+            };
+            let address = format!("site[#{id}]");
+            out.fingerprints
+                .insert(address.clone(), fingerprint(&site_only(site)));
+            let before = Resource::Site(Box::new(site_only(site)));
+            out.changes.push(Change {
+                address,
+                action: Action::Delete,
+                site: None,
+                site_id: Some(*id),
+                fields: fields_of(&before, None),
+                before: Some(before),
+                after: None,
+            });
+        }
+    }
+
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// SHA-256 of the canonical JSON of a value.
+pub fn fingerprint<T: serde::Serialize>(value: &T) -> String {
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    hex::encode(Sha256::digest(&bytes))
+}
+
+/// A site without its goals and dimensions (those are separate objects).
+pub fn site_only(site: &SiteState) -> SiteState {
+    SiteState {
+        goals: None,
+        custom_dimensions: None,
+        ..site.clone()
+    }
+}
+
+fn diff_site(
+    key: &str,
+    site: &Site,
+    live: Option<&SiteState>,
+    out: &mut Diff,
+    errors: &mut Vec<String>,
+) {
+    let address = format!("site[{key}]");
+    let site_id = live.map(|s| s.id);
+    let base = live.map(site_only).unwrap_or_default();
+    let after = desired_site(site, &base);
+    out.fingerprints.insert(
+        address.clone(),
+        live.map(|s| fingerprint(&site_only(s)))
+            .unwrap_or_else(|| ABSENT.to_string()),
+    );
+    match live {
+        None => {
+            let after = Resource::Site(Box::new(after));
+            out.changes.push(Change {
+                address: address.clone(),
+                action: Action::Create,
+                site: Some(key.to_string()),
+                site_id: None,
+                fields: fields_of(&after, None)
+                    .into_iter()
+                    .map(|f| FieldChange {
+                        name: f.name,
+                        before: None,
+                        after: f.before,
+                    })
+                    .filter(|f| !is_blank(f.after.as_ref()))
+                    .collect(),
+                before: None,
+                after: Some(after),
+            });
+        }
+        Some(live_site) => {
+            let before = site_only(live_site);
+            if before != after {
+                let (b, a) = (
+                    Resource::Site(Box::new(before)),
+                    Resource::Site(Box::new(after)),
+                );
+                let fields = changed_fields(&b, &a);
+                if !fields.is_empty() {
+                    out.changes.push(Change {
+                        address: address.clone(),
+                        action: Action::Update,
+                        site: Some(key.to_string()),
+                        site_id,
+                        fields,
+                        before: Some(b),
+                        after: Some(a),
+                    });
+                }
+            }
+        }
+    }
+
+    if let Some(goals) = &site.goals {
+        diff_goals(key, &address, site_id, goals, live, out, errors);
+    }
+    if let Some(dimensions) = &site.custom_dimensions {
+        diff_dimensions(key, &address, site_id, dimensions, live, out, errors);
+    }
+}
+
+fn is_blank(value: Option<&serde_json::Value>) -> bool {
+    match value {
+        None | Some(serde_json::Value::Null) => true,
+        Some(serde_json::Value::String(s)) => s.is_empty(),
+        Some(serde_json::Value::Array(a)) => a.is_empty(),
+        _ => false,
+    }
+}
+
+/// The site as it should be: live values where the configuration is silent.
+fn desired_site(site: &Site, base: &SiteState) -> SiteState {
+    let mut after = base.clone();
+    after.name = site.name.clone();
+    after.urls = site.urls.clone();
+    set(&mut after.timezone, &site.timezone);
+    set(&mut after.currency, &site.currency);
+    set(&mut after.site_type, &site.site_type);
+    set(&mut after.group, &site.group);
+    set(&mut after.ecommerce, &site.ecommerce);
+    set(&mut after.exclude_unknown_urls, &site.exclude_unknown_urls);
+    set(&mut after.keep_url_fragments, &site.keep_url_fragments);
+    if let Some(search) = &site.site_search {
+        after.site_search = SiteSearchState {
+            enabled: search.enabled,
+            keyword_parameters: keep_order_if_same_set(
+                &base.site_search.keyword_parameters,
+                &search.keyword_parameters,
+            ),
+            category_parameters: keep_order_if_same_set(
+                &base.site_search.category_parameters,
+                &search.category_parameters,
+            ),
+        };
+    }
+    if let Some(exclusions) = &site.exclusions {
+        after.exclusions = desired_exclusions(exclusions, &base.exclusions);
+    }
+    if let Some(log) = &site.visitor_log {
+        let current = base.visitor_log.unwrap_or_default();
+        after.visitor_log = Some(VisitorLogState {
+            disabled: log.disabled.unwrap_or(current.disabled),
+            profile_disabled: log.profile_disabled.unwrap_or(current.profile_disabled),
+        });
+    }
+    if let Some(public) = site.public_stats {
+        after.public_stats = Some(public);
+    }
+    if let Some(mode) = site.compliance_mode {
+        after.compliance_mode = Some(mode);
+    }
+    after
+}
+
+fn desired_exclusions(exclusions: &SiteExclusions, base: &ExclusionsState) -> ExclusionsState {
+    let pick = |given: &Option<Vec<String>>, current: &Vec<String>| match given {
+        Some(list) => keep_order_if_same_set(current, list),
+        None => current.clone(),
+    };
+    ExclusionsState {
+        ips: pick(&exclusions.ips, &base.ips),
+        query_parameters: pick(&exclusions.query_parameters, &base.query_parameters),
+        user_agents: pick(&exclusions.user_agents, &base.user_agents),
+        referrers: pick(&exclusions.referrers, &base.referrers),
+    }
+}
+
+fn set<T: Clone>(target: &mut T, value: &Option<T>) {
+    if let Some(value) = value {
+        *target = value.clone();
+    }
+}
+
+/// A list whose order Matomo ignores: the live order is kept when the sets are equal
+/// (after trimming, as Matomo trims), so no perpetual diff appears.
+fn keep_order_if_same_set(live: &[String], desired: &[String]) -> Vec<String> {
+    let clean = |items: &[String]| -> Vec<String> {
+        items
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let (live, desired) = (clean(live), clean(desired));
+    let as_set = |items: &[String]| items.iter().cloned().collect::<BTreeSet<_>>();
+    if as_set(&live) == as_set(&desired) {
+        live
+    } else {
+        desired
+    }
+}
+
+/// The goal as Matomo would store it.
+pub fn goal_state(goal: &Goal, id: u64) -> GoalState {
+    let manual = goal.match_attribute == MatchAttribute::Manually;
+    GoalState {
+        id,
+        name: goal.name.clone(),
+        description: goal.description.clone(),
+        match_attribute: goal.match_attribute.to_matomo().to_string(),
+        pattern: if manual {
+            String::new()
+        } else {
+            goal.pattern.clone().unwrap_or_default()
+        },
+        pattern_type: if manual {
+            String::new()
+        } else {
+            goal.pattern_type
+                .unwrap_or_default()
+                .to_matomo()
+                .to_string()
+        },
+        case_sensitive: goal.case_sensitive,
+        allow_multiple_conversions: goal.allow_multiple_conversions,
+        revenue: goal.revenue,
+        use_event_value_as_revenue: goal.use_event_value_as_revenue,
+    }
+}
+
+fn normalized_goal(goal: &GoalState) -> GoalState {
+    let mut goal = goal.clone();
+    if goal.match_attribute == "manually" {
+        goal.pattern.clear();
+        goal.pattern_type.clear();
+    }
+    goal
+}
+
+fn diff_goals(
+    key: &str,
+    site_address: &str,
+    site_id: Option<u64>,
+    goals: &BTreeMap<String, Goal>,
+    live: Option<&SiteState>,
+    out: &mut Diff,
+    errors: &mut Vec<String>,
+) {
+    let empty = BTreeMap::new();
+    let live_goals = match live {
+        Some(site) => match &site.goals {
+            Some(goals) => goals,
+            None => {
+                errors.push(format!(
+                    "{site_address}: goals are configured but could not be read (is the Goals plugin active, and does the token have view access?)"
+                ));
+                return;
+            }
+        },
+        None => &empty,
+    };
+    let mut used: BTreeSet<u64> = BTreeSet::new();
+    let mut bound: Vec<(&String, &Goal, Option<&GoalState>)> = Vec::new();
+    // First pass: explicit ids.
+    for (goal_key, goal) in goals {
+        if let Some(id) = goal.id {
+            match live_goals.get(&id) {
+                Some(live_goal) => {
+                    used.insert(id);
+                    bound.push((goal_key, goal, Some(live_goal)));
+                }
+                None => {
+                    if live.is_some() {
+                        out.warnings.push(format!(
+                            "{site_address}.goal[{goal_key}]: goal id {id} does not exist on the site; it will be created with a new id (update or remove `id`)"
+                        ));
+                    }
+                    bound.push((goal_key, goal, None));
+                }
+            }
+        }
+    }
+    // Second pass: by name.
+    for (goal_key, goal) in goals {
+        if goal.id.is_some() {
+            continue;
+        }
+        let found = live_goals
+            .values()
+            .find(|g| !used.contains(&g.id) && g.name == goal.name);
+        if let Some(g) = found {
+            used.insert(g.id);
+        }
+        bound.push((goal_key, goal, found));
+    }
+    for (goal_key, goal, live_goal) in bound {
+        let address = format!("{site_address}.goal[{goal_key}]");
+        match live_goal {
+            None => {
+                out.fingerprints.insert(address.clone(), ABSENT.into());
+                let after = Resource::Goal(goal_state(goal, 0));
+                out.changes.push(Change {
+                    address,
+                    action: Action::Create,
+                    site: Some(key.to_string()),
+                    site_id,
+                    fields: created_fields(&after),
+                    before: None,
+                    after: Some(after),
+                });
+            }
+            Some(live_goal) => {
+                out.fingerprints
+                    .insert(address.clone(), fingerprint(live_goal));
+                let before = normalized_goal(live_goal);
+                let after = goal_state(goal, live_goal.id);
+                if before != after {
+                    let (b, a) = (Resource::Goal(before), Resource::Goal(after));
+                    out.changes.push(Change {
+                        address,
+                        action: Action::Update,
+                        site: Some(key.to_string()),
+                        site_id,
+                        fields: changed_fields(&b, &a),
+                        before: Some(b),
+                        after: Some(a),
+                    });
+                }
+            }
+        }
+    }
+    for (id, live_goal) in live_goals {
+        if used.contains(id) {
+            continue;
+        }
+        let address = format!("{site_address}.goal[#{id}]");
+        out.fingerprints
+            .insert(address.clone(), fingerprint(live_goal));
+        let before = Resource::Goal(live_goal.clone());
+        out.changes.push(Change {
+            address,
+            action: Action::Delete,
+            site: Some(key.to_string()),
+            site_id,
+            fields: fields_of(&before, None),
+            before: Some(before),
+            after: None,
+        });
+    }
+}
+
+/// The dimension as Matomo would store it.
+pub fn dimension_state(dimension: &CustomDimension, id: u64) -> DimensionState {
+    DimensionState {
+        id,
+        name: dimension.name.clone(),
+        scope: dimension.scope,
+        active: dimension.active,
+        case_sensitive: dimension.case_sensitive,
+        extractions: dimension.extractions.clone(),
+    }
+}
+
+fn diff_dimensions(
+    key: &str,
+    site_address: &str,
+    site_id: Option<u64>,
+    dimensions: &BTreeMap<String, CustomDimension>,
+    live: Option<&SiteState>,
+    out: &mut Diff,
+    errors: &mut Vec<String>,
+) {
+    let empty = BTreeMap::new();
+    let live_dims = match live {
+        Some(site) => match &site.custom_dimensions {
+            Some(dims) => dims,
+            None => {
+                errors.push(format!(
+                    "{site_address}: custom dimensions are configured but could not be read (is the CustomDimensions plugin active?)"
+                ));
+                return;
+            }
+        },
+        None => &empty,
+    };
+    let mut used: BTreeSet<u64> = BTreeSet::new();
+    let mut bound: Vec<(&String, &CustomDimension, Option<&DimensionState>)> = Vec::new();
+    for (dim_key, dim) in dimensions {
+        if let Some(id) = dim.id {
+            let found = live_dims.get(&id);
+            if found.is_some() {
+                used.insert(id);
+            } else if live.is_some() {
+                out.warnings.push(format!(
+                    "{site_address}.custom_dimension[{dim_key}]: dimension id {id} does not exist on the site; it will be created with a new id (update or remove `id`)"
+                ));
+            }
+            bound.push((dim_key, dim, found));
+        }
+    }
+    for (dim_key, dim) in dimensions {
+        if dim.id.is_some() {
+            continue;
+        }
+        let found = live_dims
+            .values()
+            .find(|d| !used.contains(&d.id) && d.name == dim.name && d.scope == dim.scope);
+        if let Some(d) = found {
+            used.insert(d.id);
+        }
+        bound.push((dim_key, dim, found));
+    }
+    for (dim_key, dim, live_dim) in bound {
+        let address = format!("{site_address}.custom_dimension[{dim_key}]");
+        match live_dim {
+            None => {
+                out.fingerprints.insert(address.clone(), ABSENT.into());
+                let after = Resource::CustomDimension(dimension_state(dim, 0));
+                out.changes.push(Change {
+                    address,
+                    action: Action::Create,
+                    site: Some(key.to_string()),
+                    site_id,
+                    fields: created_fields(&after),
+                    before: None,
+                    after: Some(after),
+                });
+            }
+            Some(live_dim) => {
+                out.fingerprints
+                    .insert(address.clone(), fingerprint(live_dim));
+                if live_dim.scope != dim.scope {
+                    errors.push(format!(
+                        "{address}: the scope of a custom dimension cannot change ({:?} live, {:?} configured); give the new dimension another key and set `active: false` on the old one",
+                        live_dim.scope, dim.scope
+                    ));
+                    continue;
+                }
+                let after = dimension_state(dim, live_dim.id);
+                if *live_dim != after {
+                    let (b, a) = (
+                        Resource::CustomDimension(live_dim.clone()),
+                        Resource::CustomDimension(after),
+                    );
+                    out.changes.push(Change {
+                        address,
+                        action: Action::Update,
+                        site: Some(key.to_string()),
+                        site_id,
+                        fields: changed_fields(&b, &a),
+                        before: Some(b),
+                        after: Some(a),
+                    });
+                }
+            }
+        }
+    }
+    for (id, live_dim) in live_dims {
+        if used.contains(id) || !live_dim.active {
+            continue;
+        }
+        let address = format!("{site_address}.custom_dimension[#{id}]");
+        out.fingerprints
+            .insert(address.clone(), fingerprint(live_dim));
+        let after = DimensionState {
+            active: false,
+            ..live_dim.clone()
+        };
+        let (b, a) = (
+            Resource::CustomDimension(live_dim.clone()),
+            Resource::CustomDimension(after),
+        );
+        out.changes.push(Change {
+            address,
+            action: Action::Delete,
+            site: Some(key.to_string()),
+            site_id,
+            fields: changed_fields(&b, &a),
+            before: Some(b),
+            after: Some(a),
+        });
+    }
+}
+
+fn diff_instance(
+    instance: &Instance,
+    live: &InstanceState,
+    version: &str,
+    out: &mut Diff,
+    errors: &mut Vec<String>,
+) {
+    if let Some(privacy) = &instance.privacy {
+        let ip = privacy.anonymize_ip.clone().unwrap_or_default();
+        let merge = |base: &PrivacyState| PrivacyState {
+            anonymize_ip_enabled: ip.enabled.unwrap_or(base.anonymize_ip_enabled),
+            mask_bytes: ip.mask_bytes.unwrap_or(base.mask_bytes),
+            use_for_enrichment: ip.use_for_enrichment.unwrap_or(base.use_for_enrichment),
+            anonymize_user_id: privacy.anonymize_user_id.unwrap_or(base.anonymize_user_id),
+            anonymize_order_id: privacy
+                .anonymize_order_id
+                .unwrap_or(base.anonymize_order_id),
+            anonymize_referrer: privacy
+                .anonymize_referrer
+                .unwrap_or(base.anonymize_referrer),
+            force_cookieless: privacy.force_cookieless.unwrap_or(base.force_cookieless),
+            do_not_track: privacy.do_not_track.unwrap_or(base.do_not_track),
+        };
+        match &live.privacy {
+            Some(base) => push_update(
+                out,
+                "instance.privacy",
+                Resource::Privacy(base.clone()),
+                Resource::Privacy(merge(base)),
+            ),
+            None => {
+                let missing = [
+                    ("anonymize_ip.enabled", ip.enabled.is_none()),
+                    ("anonymize_ip.mask_bytes", ip.mask_bytes.is_none()),
+                    (
+                        "anonymize_ip.use_for_enrichment",
+                        ip.use_for_enrichment.is_none(),
+                    ),
+                    ("anonymize_user_id", privacy.anonymize_user_id.is_none()),
+                    ("anonymize_order_id", privacy.anonymize_order_id.is_none()),
+                    ("anonymize_referrer", privacy.anonymize_referrer.is_none()),
+                    ("force_cookieless", privacy.force_cookieless.is_none()),
+                    ("do_not_track", privacy.do_not_track.is_none()),
+                ];
+                let missing: Vec<&str> = missing
+                    .iter()
+                    .filter(|(_, m)| *m)
+                    .map(|(n, _)| *n)
+                    .collect();
+                if missing.is_empty() {
+                    push_asserted(
+                        out,
+                        "instance.privacy",
+                        Resource::Privacy(merge(&PrivacyState::default())),
+                    );
+                } else {
+                    errors.push(format!(
+                        "instance.privacy: Matomo {version} cannot read the privacy settings back, so matoform must write all of them together; also set {} (or use the cnil-exemption profile, which fills them)",
+                        missing.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+
+    if let Some(retention) = &instance.retention {
+        let raw = retention.raw_data.as_ref().map(|r| RawDataState {
+            delete: r.delete,
+            older_than_days: r.older_than_days.unwrap_or(180),
+        });
+        let reports = retention.reports.as_ref().map(|r| ReportsState {
+            delete: r.delete,
+            older_than_months: r.older_than_months.unwrap_or(12),
+            keep: r.keep.clone().unwrap_or_default(),
+        });
+        let after = RetentionState {
+            raw_data: raw,
+            reports,
+        };
+        match &live.retention {
+            Some(base) => {
+                let merged = RetentionState {
+                    raw_data: after.raw_data.clone().or_else(|| base.raw_data.clone()),
+                    reports: after.reports.clone().or_else(|| base.reports.clone()),
+                };
+                push_update(
+                    out,
+                    "instance.retention",
+                    Resource::Retention(base.clone()),
+                    Resource::Retention(merged),
+                )
+            }
+            None => push_asserted(out, "instance.retention", Resource::Retention(after)),
+        }
+    }
+
+    if let Some(exclusions) = &instance.exclusions {
+        let given = SiteExclusions {
+            ips: exclusions.ips.clone(),
+            query_parameters: exclusions.query_parameters.clone(),
+            user_agents: exclusions.user_agents.clone(),
+            referrers: exclusions.referrers.clone(),
+        };
+        match &live.exclusions {
+            Some(base) => push_update(
+                out,
+                "instance.exclusions",
+                Resource::GlobalExclusions(base.clone()),
+                Resource::GlobalExclusions(desired_exclusions(&given, base)),
+            ),
+            None => errors.push("instance.exclusions: the global exclusions could not be read; a superuser token is needed".into()),
+        }
+    }
+
+    if let Some(log) = &instance.visitor_log {
+        match &live.visitor_log {
+            Some(base) => push_update(
+                out,
+                "instance.visitor_log",
+                Resource::VisitorLog(*base),
+                Resource::VisitorLog(VisitorLogState {
+                    disabled: log.disabled.unwrap_or(base.disabled),
+                    profile_disabled: log.profile_disabled.unwrap_or(base.profile_disabled),
+                }),
+            ),
+            None => {
+                let after = VisitorLogState {
+                    disabled: log.disabled.unwrap_or(true),
+                    profile_disabled: log.profile_disabled.unwrap_or(true),
+                };
+                push_asserted(out, "instance.visitor_log", Resource::VisitorLog(after));
+            }
+        }
+    }
+
+    if let Some(defaults) = &instance.defaults {
+        match &live.defaults {
+            Some(base) => push_update(
+                out,
+                "instance.defaults",
+                Resource::Defaults(base.clone()),
+                Resource::Defaults(DefaultsState {
+                    timezone: defaults
+                        .timezone
+                        .clone()
+                        .unwrap_or_else(|| base.timezone.clone()),
+                    currency: defaults
+                        .currency
+                        .clone()
+                        .unwrap_or_else(|| base.currency.clone()),
+                }),
+            ),
+            None => errors.push(
+                "instance.defaults: the defaults could not be read; a superuser token is needed"
+                    .into(),
+            ),
+        }
+    }
+
+    if let Some(mode) = instance.compliance_mode {
+        match live.compliance_mode {
+            Some(base) => push_update(out, "instance.compliance_mode", Resource::ComplianceMode(base), Resource::ComplianceMode(mode)),
+            None => errors.push(format!(
+                "instance.compliance_mode: Matomo {version} has no usable compliance API (it needs Matomo 5.4+ with the PrivacyCompliance feature); remove compliance_mode"
+            )),
+        }
+    }
+}
+
+fn push_update(out: &mut Diff, address: &str, before: Resource, after: Resource) {
+    out.fingerprints
+        .insert(address.to_string(), fingerprint(&before));
+    if before != after {
+        let fields = changed_fields(&before, &after);
+        out.changes.push(Change {
+            address: address.to_string(),
+            action: Action::Update,
+            site: None,
+            site_id: None,
+            fields,
+            before: Some(before),
+            after: Some(after),
+        });
+    }
+}
+
+fn push_asserted(out: &mut Diff, address: &str, after: Resource) {
+    out.asserted.push(Change {
+        address: address.to_string(),
+        action: Action::Update,
+        site: None,
+        site_id: None,
+        fields: created_fields(&after),
+        before: None,
+        after: Some(after),
+    });
+}
+
+fn resource_value(resource: &Resource) -> serde_json::Value {
+    let value = serde_json::to_value(resource).unwrap_or_default();
+    let mut inner = value.get("value").cloned().unwrap_or(value);
+    if let Some(map) = inner.as_object_mut() {
+        map.remove("id");
+        map.remove("goals");
+        map.remove("custom_dimensions");
+    }
+    inner
+}
+
+/// Fields of one object, flattened (`before` holds the values).
+fn fields_of(resource: &Resource, _unused: Option<()>) -> Vec<FieldChange> {
+    let mut fields = Vec::new();
+    flatten("", &resource_value(resource), &mut fields);
+    fields
+        .into_iter()
+        .map(|(name, value)| FieldChange {
+            name,
+            before: Some(value),
+            after: None,
+        })
+        .collect()
+}
+
+fn created_fields(resource: &Resource) -> Vec<FieldChange> {
+    fields_of(resource, None)
+        .into_iter()
+        .map(|f| FieldChange {
+            name: f.name,
+            before: None,
+            after: f.before,
+        })
+        .collect()
+}
+
+/// Field-level differences between two objects (dotted paths, sorted).
+pub fn changed_fields(before: &Resource, after: &Resource) -> Vec<FieldChange> {
+    let (mut b, mut a) = (Vec::new(), Vec::new());
+    flatten("", &resource_value(before), &mut b);
+    flatten("", &resource_value(after), &mut a);
+    let b: BTreeMap<String, serde_json::Value> = b.into_iter().collect();
+    let a: BTreeMap<String, serde_json::Value> = a.into_iter().collect();
+    let names: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+    names
+        .into_iter()
+        .filter(|name| b.get(*name) != a.get(*name))
+        .map(|name| FieldChange {
+            name: name.clone(),
+            before: b.get(name).cloned(),
+            after: a.get(name).cloned(),
+        })
+        .collect()
+}
+
+fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, serde_json::Value)>) {
+    match value {
+        serde_json::Value::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&name, v, out);
+            }
+        }
+        other => {
+            if !prefix.is_empty() {
+                out.push((prefix.to_string(), other.clone()));
+            }
+        }
+    }
+}

@@ -1,1 +1,337 @@
-//! Import: live state → configuration YAML.
+//! Import: live state → configuration values (and YAML). Pure.
+//!
+//! The same conversion lets the policy judge live values the configuration does not
+//! manage ([`overlay`]) and lets `audit` judge a live instance with no configuration.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::desired::model::{
+    AnonymizeIp, Config, CustomDimension, GlobalExclusions, Goal, Instance, InstanceDefaults,
+    MatchAttribute, PatternType, Privacy, RawDataRetention, ReportsRetention, Retention, Site,
+    SiteExclusions, SiteSearch, VisitorLog,
+};
+use crate::live::{DimensionState, GoalState, InstanceState, LiveState, SiteState};
+
+/// A readable, stable configuration key from a name: lower-case ASCII letters,
+/// digits and dashes (accents folded), never empty.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let folded = fold(c);
+        for c in folded.chars() {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            } else if !out.ends_with('-') && !out.is_empty() {
+                out.push('-');
+            }
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "site".to_string()
+    } else {
+        out
+    }
+}
+
+fn fold(c: char) -> String {
+    let mapped = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
+        'ç' | 'Ç' => "c",
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => "e",
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "i",
+        'ñ' | 'Ñ' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' => "o",
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => "u",
+        'ý' | 'ÿ' | 'Ý' => "y",
+        'œ' | 'Œ' => "oe",
+        'æ' | 'Æ' => "ae",
+        'ß' => "ss",
+        _ => return c.to_string(),
+    };
+    mapped.to_string()
+}
+
+/// Unique keys for names, in the order given: `name`, `name-2`, `name-3`…
+pub fn unique_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    names
+        .into_iter()
+        .map(|name| {
+            let base = slug(name);
+            let mut key = base.clone();
+            let mut n = 2;
+            while !seen.insert(key.clone()) {
+                key = format!("{base}-{n}");
+                n += 1;
+            }
+            key
+        })
+        .collect()
+}
+
+/// The whole live state as a configuration: site keys derived from names, ids kept,
+/// every readable value explicit.
+pub fn to_config(live: &LiveState) -> Config {
+    let sites: Vec<&SiteState> = live.sites.values().collect();
+    let keys = unique_keys(sites.iter().map(|s| s.name.as_str()));
+    Config {
+        matomo: None,
+        policy: None,
+        instance: live.instance.as_ref().map(instance_to_config),
+        sites: keys
+            .into_iter()
+            .zip(sites)
+            .map(|(key, site)| (key, site_to_config(site)))
+            .collect(),
+        prune: None,
+        waivers: Vec::new(),
+    }
+}
+
+fn non_empty(list: &[String]) -> Vec<String> {
+    list.to_vec()
+}
+
+/// One live site as configuration (every readable field set).
+pub fn site_to_config(site: &SiteState) -> Site {
+    Site {
+        id: Some(site.id),
+        name: site.name.clone(),
+        urls: site.urls.clone(),
+        timezone: Some(site.timezone.clone()),
+        currency: Some(site.currency.clone()),
+        site_type: Some(site.site_type.clone()),
+        group: Some(site.group.clone()),
+        ecommerce: Some(site.ecommerce),
+        site_search: Some(SiteSearch {
+            enabled: site.site_search.enabled,
+            keyword_parameters: non_empty(&site.site_search.keyword_parameters),
+            category_parameters: non_empty(&site.site_search.category_parameters),
+        }),
+        exclude_unknown_urls: Some(site.exclude_unknown_urls),
+        keep_url_fragments: Some(site.keep_url_fragments),
+        exclusions: Some(SiteExclusions {
+            ips: Some(site.exclusions.ips.clone()),
+            query_parameters: Some(site.exclusions.query_parameters.clone()),
+            user_agents: Some(site.exclusions.user_agents.clone()),
+            referrers: Some(site.exclusions.referrers.clone()),
+        }),
+        visitor_log: site.visitor_log.map(|log| VisitorLog {
+            disabled: Some(log.disabled),
+            profile_disabled: Some(log.profile_disabled),
+        }),
+        public_stats: site.public_stats,
+        compliance_mode: site.compliance_mode,
+        goals: site.goals.as_ref().map(|goals| {
+            let list: Vec<&GoalState> = goals.values().collect();
+            unique_keys(list.iter().map(|g| g.name.as_str()))
+                .into_iter()
+                .zip(list)
+                .map(|(key, goal)| (key, goal_to_config(goal)))
+                .collect()
+        }),
+        custom_dimensions: site.custom_dimensions.as_ref().map(|dims| {
+            let list: Vec<&DimensionState> = dims.values().collect();
+            unique_keys(list.iter().map(|d| d.name.as_str()))
+                .into_iter()
+                .zip(list)
+                .map(|(key, dim)| (key, dimension_to_config(dim)))
+                .collect()
+        }),
+    }
+}
+
+/// Parses a goal match attribute Matomo stores (it does not validate them).
+pub fn match_attribute(value: &str) -> Option<MatchAttribute> {
+    serde_json::from_value(serde_json::Value::String(value.to_string())).ok()
+}
+
+fn goal_to_config(goal: &GoalState) -> Goal {
+    let attribute = match_attribute(&goal.match_attribute).unwrap_or_default();
+    let manual = attribute == MatchAttribute::Manually;
+    Goal {
+        id: Some(goal.id),
+        name: goal.name.clone(),
+        description: goal.description.clone(),
+        match_attribute: attribute,
+        pattern: (!manual).then(|| goal.pattern.clone()),
+        pattern_type: if manual {
+            None
+        } else {
+            serde_json::from_value::<PatternType>(serde_json::Value::String(
+                goal.pattern_type.clone(),
+            ))
+            .ok()
+        },
+        case_sensitive: goal.case_sensitive,
+        allow_multiple_conversions: goal.allow_multiple_conversions,
+        revenue: goal.revenue,
+        use_event_value_as_revenue: goal.use_event_value_as_revenue,
+    }
+}
+
+fn dimension_to_config(dim: &DimensionState) -> CustomDimension {
+    CustomDimension {
+        id: Some(dim.id),
+        name: dim.name.clone(),
+        scope: dim.scope,
+        active: dim.active,
+        case_sensitive: dim.case_sensitive,
+        extractions: dim.extractions.clone(),
+    }
+}
+
+/// Live instance settings as configuration (only the readable parts).
+pub fn instance_to_config(instance: &InstanceState) -> Instance {
+    Instance {
+        privacy: instance.privacy.as_ref().map(|p| Privacy {
+            anonymize_ip: Some(AnonymizeIp {
+                enabled: Some(p.anonymize_ip_enabled),
+                mask_bytes: Some(p.mask_bytes),
+                use_for_enrichment: Some(p.use_for_enrichment),
+            }),
+            anonymize_user_id: Some(p.anonymize_user_id),
+            anonymize_order_id: Some(p.anonymize_order_id),
+            anonymize_referrer: Some(p.anonymize_referrer),
+            force_cookieless: Some(p.force_cookieless),
+            do_not_track: Some(p.do_not_track),
+        }),
+        retention: instance.retention.as_ref().map(|r| Retention {
+            raw_data: r.raw_data.as_ref().map(|raw| RawDataRetention {
+                delete: raw.delete,
+                older_than_days: Some(raw.older_than_days),
+            }),
+            reports: r.reports.as_ref().map(|rep| ReportsRetention {
+                delete: rep.delete,
+                older_than_months: Some(rep.older_than_months),
+                keep: Some(rep.keep.clone()),
+            }),
+        }),
+        exclusions: instance.exclusions.as_ref().map(|e| GlobalExclusions {
+            query_parameters: Some(e.query_parameters.clone()),
+            ips: Some(e.ips.clone()),
+            user_agents: Some(e.user_agents.clone()),
+            referrers: Some(e.referrers.clone()),
+        }),
+        visitor_log: instance.visitor_log.map(|log| VisitorLog {
+            disabled: Some(log.disabled),
+            profile_disabled: Some(log.profile_disabled),
+        }),
+        defaults: instance.defaults.as_ref().map(|d| InstanceDefaults {
+            timezone: Some(d.timezone.clone()),
+            currency: Some(d.currency.clone()),
+        }),
+        compliance_mode: instance.compliance_mode,
+    }
+}
+
+/// The configuration the policy judges during a plan: the desired values, and for
+/// what the configuration leaves out, the live values. `site_ids` maps configured
+/// site keys to their live ids. Goals, dimensions and lists are taken whole.
+pub fn overlay(
+    desired: &Config,
+    live: &LiveState,
+    site_ids: &BTreeMap<String, Option<u64>>,
+) -> Config {
+    let mut out = desired.clone();
+    for (key, site) in out.sites.iter_mut() {
+        let Some(live_site) = site_ids
+            .get(key)
+            .copied()
+            .flatten()
+            .and_then(|id| live.sites.get(&id))
+        else {
+            continue;
+        };
+        let base = serde_json::to_value(site_to_config(live_site)).unwrap_or_default();
+        let given = serde_json::to_value(&*site).unwrap_or_default();
+        if let Ok(merged) = serde_json::from_value(merge(given, base)) {
+            *site = merged;
+        }
+    }
+    if let Some(live_instance) = &live.instance {
+        let base = serde_json::to_value(instance_to_config(live_instance)).unwrap_or_default();
+        let given = out
+            .instance
+            .as_ref()
+            .map(|i| serde_json::to_value(i).unwrap_or_default())
+            .unwrap_or_else(|| serde_json::json!({}));
+        if let Ok(merged) = serde_json::from_value(merge(given, base)) {
+            out.instance = Some(merged);
+        }
+    }
+    out
+}
+
+/// Deep merge of JSON objects: `given` wins; `base` fills what `given` lacks.
+/// Arrays and the `goals` / `custom_dimensions` maps are taken whole.
+fn merge(given: serde_json::Value, base: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match (given, base) {
+        (Value::Object(mut g), Value::Object(b)) => {
+            for (key, base_value) in b {
+                match g.remove(&key) {
+                    None | Some(Value::Null) => {
+                        g.insert(key, base_value);
+                    }
+                    Some(given_value) => {
+                        let merged = if key == "goals" || key == "custom_dimensions" {
+                            given_value
+                        } else {
+                            merge(given_value, base_value)
+                        };
+                        g.insert(key, merged);
+                    }
+                }
+            }
+            Value::Object(g)
+        }
+        (given, _) => given,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_readable_and_unique() {
+        assert_eq!(slug("Mon Service Public"), "mon-service-public");
+        assert_eq!(slug("Démarches   simplifiées!"), "demarches-simplifiees");
+        assert_eq!(slug("  "), "site");
+        assert_eq!(
+            unique_keys(["Blog", "blog", "Blog"]),
+            ["blog", "blog-2", "blog-3"]
+        );
+    }
+
+    #[test]
+    fn overlay_fills_only_what_the_configuration_leaves_out() {
+        let mut live = LiveState::default();
+        live.sites.insert(
+            7,
+            SiteState {
+                id: 7,
+                name: "Live".into(),
+                ecommerce: true,
+                urls: vec!["https://a.fr".into()],
+                ..Default::default()
+            },
+        );
+        let mut desired = Config::default();
+        desired.sites.insert(
+            "a".into(),
+            Site {
+                name: "Desired".into(),
+                urls: vec!["https://a.fr".into()],
+                ..Default::default()
+            },
+        );
+        let ids = BTreeMap::from([("a".to_string(), Some(7))]);
+        let merged = overlay(&desired, &live, &ids);
+        let site = &merged.sites["a"];
+        assert_eq!(site.name, "Desired");
+        assert_eq!(site.ecommerce, Some(true));
+    }
+}

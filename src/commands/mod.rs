@@ -1,5 +1,9 @@
 //! Command implementations: each takes parsed arguments and returns an outcome.
 
+pub mod apply;
+pub mod context;
+pub mod plan;
+
 use crate::cli::{Cli, Command};
 use crate::exit::Outcome;
 
@@ -32,6 +36,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             clap_complete::generate(args.shell, &mut command, "matoform", &mut std::io::stdout());
             Ok(Outcome::Success)
         }
+        Command::Plan(args) => plan::run(&args, cli.no_color),
+        Command::Apply(args) => apply::run(&args, cli.no_color),
         _ => anyhow::bail!("not implemented yet"),
     }
 }

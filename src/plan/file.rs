@@ -1,1 +1,34 @@
 //! Plan files: the plan saved by `plan --out`, checked and loaded by `apply`.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use super::{PLAN_FORMAT_VERSION, Plan};
+
+/// Writes a plan file (JSON). The plan holds no secret.
+pub fn save(plan: &Plan, path: &Path) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(plan).context("serialising the plan")?;
+    std::fs::write(path, text + "\n")
+        .with_context(|| format!("cannot write the plan file {}", path.display()))
+}
+
+/// Reads a plan file and checks its format version.
+pub fn load(path: &Path) -> anyhow::Result<Plan> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the plan file {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a plan file (invalid JSON)", path.display()))?;
+    let version = value.get("format_version").and_then(|v| v.as_u64());
+    if version != Some(u64::from(PLAN_FORMAT_VERSION)) {
+        bail!(
+            "{} has plan format version {}, this matoform reads version {PLAN_FORMAT_VERSION}; run plan again with this matoform",
+            path.display(),
+            version
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "(none)".into())
+        );
+    }
+    serde_json::from_value(value)
+        .with_context(|| format!("{} is not a valid plan file", path.display()))
+}

@@ -1,0 +1,217 @@
+//! `matoform apply`: check a plan (saved or fresh), refuse what is unsafe, execute it,
+//! report.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::bail;
+
+use super::context::{self, Scope};
+use crate::apply::{ApplyOptions, Status};
+use crate::cli::{ApplyArgs, Format};
+use crate::exit::{Outcome, Reported};
+use crate::live::MatomoInfo;
+use crate::plan::{Action, Change, Plan, Resource, safety};
+
+/// Runs `apply`.
+pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
+    let loaded = context::load_config(&args.config)?;
+    let desired = crate::policy::effective(&loaded.config);
+    let client = context::client(&args.connection, Some(&loaded), args.parallelism)?;
+    let runtime = context::runtime()?;
+
+    let saved = match &args.plan_file {
+        Some(path) => Some(crate::plan::file::load(path)?),
+        None => None,
+    };
+    let filter: Vec<String> = match &saved {
+        Some(plan) if args.sites.is_empty() => plan.site_filter.clone(),
+        _ => args.sites.clone(),
+    };
+    let scope = Scope {
+        desired: &desired,
+        sites: &filter,
+        naive: false,
+        all_sites: false,
+        instance: false,
+    };
+    let (live, bindings) = runtime.block_on(context::read_live(&client, &scope))?;
+    let fresh = context::build_plan(
+        &loaded,
+        &desired,
+        &live,
+        &bindings,
+        &filter,
+        context::today(),
+    )?;
+
+    let mut plan = match saved {
+        Some(saved) => {
+            check_saved(&saved, &fresh, &live.matomo)?;
+            if saved.config_digest != fresh.config_digest {
+                eprintln!(
+                    "Warning: the configuration changed since this plan was made; applying the saved plan as it is."
+                );
+            }
+            saved
+        }
+        None => {
+            print!(
+                "{}",
+                super::plan::render_plan(&fresh, Format::Text, no_color)
+            );
+            fresh
+        }
+    };
+    if !args.sites.is_empty() {
+        let keep = |c: &Change| c.site.as_ref().is_some_and(|k| args.sites.contains(k));
+        plan.changes.retain(keep);
+        plan.asserted.retain(keep);
+        plan.recount();
+    }
+
+    if plan.has_violations() {
+        eprintln!(
+            "Error: apply refused: {} policy violation(s) are not waived. Fix them, or add a waiver with a reason (see docs/policy.md).",
+            plan.summary.violations
+        );
+        return Ok(Outcome::Violations);
+    }
+    if plan.changes.is_empty() && plan.asserted.is_empty() {
+        println!("No changes. The live instance matches the configuration.");
+        return Ok(Outcome::Success);
+    }
+    refuse_unsafe(&plan, &live.matomo, args.force)?;
+
+    if args.plan_file.is_none() && !args.auto_approve {
+        if !std::io::stdin().is_terminal() {
+            bail!(
+                "apply needs confirmation: run it in a terminal, or pass --auto-approve (e.g. in CI)"
+            );
+        }
+        print!("\nDo you want to apply these changes? Only 'yes' will be accepted: ");
+        std::io::stdout().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).ok();
+        if answer.trim() != "yes" {
+            println!("Apply cancelled.");
+            return Err(Reported("apply cancelled".into()).into());
+        }
+    }
+
+    let total = plan.changes.len() + plan.asserted.len();
+    let progress = progress(total);
+    let options = ApplyOptions {
+        parallelism: args.parallelism,
+        progress,
+    };
+    let report = runtime.block_on(crate::apply::apply(&client, &live.matomo, &plan, &options));
+    print!("{}", report.render());
+    if report.succeeded() {
+        Ok(Outcome::Success)
+    } else {
+        Err(Reported("apply failed".into()).into())
+    }
+}
+
+/// A saved plan may be applied only to the instance it was made for, with the live
+/// objects it read unchanged.
+fn check_saved(saved: &Plan, fresh: &Plan, info: &MatomoInfo) -> anyhow::Result<()> {
+    let normalize = |u: &str| crate::desired::normalize_url(u);
+    if normalize(&saved.matomo.url) != normalize(&info.url) {
+        bail!(
+            "this plan was made for {}, not {}; run plan against this instance",
+            saved.matomo.url,
+            info.url
+        );
+    }
+    let mut moved = Vec::new();
+    for (address, fingerprint) in &saved.fingerprints {
+        match fresh.fingerprints.get(address) {
+            Some(now) if now == fingerprint => {}
+            Some(_) => moved.push(address.clone()),
+            None => moved.push(format!("{address} (no longer read)")),
+        }
+    }
+    if !moved.is_empty() {
+        bail!(
+            "the plan is stale: {} changed since the plan was made; run plan again",
+            moved.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn needs_superuser(change: &Change) -> bool {
+    match (
+        &change.action,
+        change.after.as_ref().or(change.before.as_ref()),
+    ) {
+        (Action::Create | Action::Delete, Some(Resource::Site(_))) => true,
+        (_, Some(Resource::Site(_) | Resource::Goal(_) | Resource::CustomDimension(_))) => change
+            .fields
+            .iter()
+            .any(|f| f.name == "group" || f.name == "compliance_mode"),
+        _ => true,
+    }
+}
+
+/// Refusals checked before anything is written.
+fn refuse_unsafe(plan: &Plan, info: &MatomoInfo, force: bool) -> anyhow::Result<()> {
+    let mut problems = Vec::new();
+    let oversized = safety::oversized(plan);
+    if !oversized.is_empty() && !force {
+        problems.push(format!(
+            "the plan is oversized: {}. Check it, then pass --force to apply it",
+            oversized.join("; ")
+        ));
+    }
+    let all = || plan.changes.iter().chain(plan.asserted.iter());
+    if all().any(|c| matches!(c.after, Some(Resource::Retention(_))))
+        && std::env::var("MATOMO_PASSWORD")
+            .map(|p| p.is_empty())
+            .unwrap_or(true)
+    {
+        problems.push(
+            "instance.retention: Matomo asks for the user's password to change retention settings; set MATOMO_PASSWORD (the password of the token's user)".into(),
+        );
+    }
+    if !info.superuser {
+        let denied: Vec<&str> = all()
+            .filter(|c| needs_superuser(c))
+            .map(|c| c.address.as_str())
+            .collect();
+        if !denied.is_empty() {
+            problems.push(format!(
+                "the token is not a superuser, and these changes need one: {}. Use a superuser token, or remove them from the configuration (e.g. the instance: section)",
+                denied.join(", ")
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    for problem in &problems {
+        eprintln!("Error: apply refused: {problem}");
+    }
+    Err(Reported("apply refused".into()).into())
+}
+
+fn progress(total: usize) -> Box<dyn Fn(&str, &Status) + Send + Sync> {
+    if std::io::stderr().is_terminal() && total > 10 {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Box::new(move |address, _status| {
+            bar.set_message(address.to_string());
+            bar.inc(1);
+        })
+    } else {
+        Box::new(|address, status| match status {
+            Status::Applied => eprintln!("{address}: applied"),
+            Status::Failed(message) => eprintln!("{address}: failed: {message}"),
+            Status::NotAttempted => {}
+        })
+    }
+}

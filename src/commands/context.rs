@@ -1,0 +1,281 @@
+//! What every command that talks to Matomo needs: the configuration, the connection,
+//! the live state, and the plan built from them.
+
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use sha2::{Digest, Sha256};
+
+use crate::cli::{ConfigArgs, ConnectionArgs};
+use crate::desired::{self, Loaded};
+use crate::diff::{self, Bindings, DiffOptions};
+use crate::exit::Reported;
+use crate::live::{LiveState, SNAPSHOT_FORMAT_VERSION, read};
+use crate::matomo::{Client, ClientConfig, Secret};
+use crate::plan::{PLAN_FORMAT_VERSION, Plan, PlanTarget, Summary};
+use crate::policy::{self, Severity};
+
+/// Loads and validates the configuration, printing every problem (then exit 1).
+pub fn load_config(args: &ConfigArgs) -> anyhow::Result<Loaded> {
+    let path = desired::resolve_path(args.config.as_deref())?;
+    match desired::load(&path) {
+        Ok(loaded) => Ok(loaded),
+        Err(diagnostics) => {
+            for diagnostic in &diagnostics {
+                eprintln!("{diagnostic}");
+            }
+            let message = format!(
+                "{} problem{} found in {}.",
+                diagnostics.len(),
+                if diagnostics.len() == 1 { "" } else { "s" },
+                path.display()
+            );
+            eprintln!("{message}");
+            Err(Reported(message).into())
+        }
+    }
+}
+
+/// SHA-256 of the configuration (canonical JSON).
+pub fn config_digest(loaded: &Loaded) -> String {
+    let bytes = serde_json::to_vec(&loaded.config).unwrap_or_default();
+    hex::encode(Sha256::digest(&bytes))
+}
+
+/// Builds the client from flags, environment and configuration.
+/// URL: `--url`, else `MATOMO_URL`, else `matomo.url`. Token: `--token-file`, else
+/// `MATOMO_TOKEN`. Password: `MATOMO_PASSWORD`.
+pub fn client(
+    args: &ConnectionArgs,
+    loaded: Option<&Loaded>,
+    parallelism: usize,
+) -> anyhow::Result<Client> {
+    let url = args
+        .url
+        .clone()
+        .or_else(|| std::env::var("MATOMO_URL").ok().filter(|s| !s.is_empty()))
+        .or_else(|| {
+            loaded
+                .and_then(|l| l.config.matomo.as_ref())
+                .and_then(|m| m.url.clone())
+        })
+        .context(
+            "no Matomo URL: set MATOMO_URL, pass --url, or set matomo.url in the configuration",
+        )?;
+    let token = match &args.token_file {
+        Some(path) => Some(Secret::new(std::fs::read_to_string(path).with_context(
+            || format!("cannot read the token file {}", path.display()),
+        )?)),
+        None => std::env::var("MATOMO_TOKEN").ok().map(Secret::new),
+    }
+    .filter(|t| !t.is_empty());
+    if token.is_none() {
+        bail!(
+            "no Matomo token: set MATOMO_TOKEN or pass --token-file PATH (never put a token on the command line)"
+        );
+    }
+    let password = std::env::var("MATOMO_PASSWORD")
+        .ok()
+        .map(Secret::new)
+        .filter(|p| !p.is_empty());
+    if args.insecure {
+        eprintln!(
+            "Warning: --insecure: TLS certificates are not verified. Use it only against a test instance."
+        );
+    }
+    let mut config = ClientConfig::new(url);
+    config.token = token;
+    config.password = password;
+    config.ca_cert = args.ca_cert.clone();
+    config.insecure = args.insecure;
+    config.connect_timeout = std::time::Duration::from_secs(args.connect_timeout);
+    config.request_timeout = std::time::Duration::from_secs(args.timeout);
+    config.bulk_size = usize::try_from(args.bulk_size).unwrap_or(100);
+    config.parallelism = parallelism.max(1);
+    Ok(Client::new(config)?)
+}
+
+/// Reads a live-state snapshot file.
+pub fn read_snapshot(path: &Path) -> anyhow::Result<LiveState> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the snapshot {}", path.display()))?;
+    let live: LiveState = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a matoform live-state snapshot", path.display()))?;
+    if live.format_version != SNAPSHOT_FORMAT_VERSION {
+        bail!(
+            "{} has snapshot format version {}, this matoform reads version {SNAPSHOT_FORMAT_VERSION}; take the snapshot again",
+            path.display(),
+            live.format_version
+        );
+    }
+    Ok(live)
+}
+
+/// What to read from Matomo for a configuration.
+pub struct Scope<'a> {
+    /// The effective desired configuration.
+    pub desired: &'a crate::desired::model::Config,
+    /// Site filter.
+    pub sites: &'a [String],
+    /// Read per-site objects one request at a time.
+    pub naive: bool,
+    /// Also read unmanaged sites in detail (prune, snapshots).
+    pub all_sites: bool,
+    /// Read the instance settings even without an `instance:` section.
+    pub instance: bool,
+}
+
+/// Reads exactly what the configuration manages: the site list, the bound sites in
+/// detail, and the instance settings when the configuration has them.
+pub async fn read_live(
+    client: &Client,
+    scope: &Scope<'_>,
+) -> anyhow::Result<(LiveState, Bindings)> {
+    let (info, listed) = read::read_sites(client).await?;
+    let bindings = bind(scope.desired, &listed)?;
+    let wanted: Vec<u64> = if scope.all_sites || scope.desired.prune == Some(true) {
+        listed.iter().map(|s| s.id).collect()
+    } else {
+        bindings
+            .sites
+            .iter()
+            .filter(|(key, _)| scope.sites.is_empty() || scope.sites.contains(key))
+            .filter_map(|(_, id)| *id)
+            .collect()
+    };
+    let mut detailed: Vec<_> = listed
+        .iter()
+        .filter(|s| wanted.contains(&s.id))
+        .cloned()
+        .collect();
+    read::read_site_details(client, &info, &mut detailed, scope.naive).await?;
+    let instance = if (scope.desired.instance.is_some() && scope.sites.is_empty()) || scope.instance
+    {
+        Some(read::read_instance(client, &info).await?)
+    } else {
+        None
+    };
+    let live = LiveState {
+        format_version: SNAPSHOT_FORMAT_VERSION,
+        matomo: info,
+        sites: detailed.into_iter().map(|s| (s.id, s)).collect(),
+        unmanaged_site_ids: bindings.unmanaged.clone(),
+        instance,
+    };
+    Ok((live, bindings))
+}
+
+/// Binds sites, turning binding errors into a reported error.
+pub fn bind(
+    desired: &crate::desired::model::Config,
+    listed: &[crate::live::SiteState],
+) -> anyhow::Result<Bindings> {
+    diff::bind(desired, listed).map_err(|errors| {
+        for error in &errors {
+            eprintln!("Error: {error}");
+        }
+        Reported(format!("{} binding problem(s)", errors.len())).into()
+    })
+}
+
+/// Bindings for a snapshot: every site in it is a candidate.
+pub fn bind_snapshot(
+    desired: &crate::desired::model::Config,
+    live: &LiveState,
+) -> anyhow::Result<Bindings> {
+    let listed: Vec<_> = live.sites.values().cloned().collect();
+    let mut bindings = bind(desired, &listed)?;
+    for id in &live.unmanaged_site_ids {
+        if !bindings.unmanaged.contains(id) && !bindings.sites.values().any(|b| *b == Some(*id)) {
+            bindings.unmanaged.push(*id);
+        }
+    }
+    bindings.unmanaged.sort_unstable();
+    Ok(bindings)
+}
+
+/// Builds the plan: diff, policy, summary. `today` dates waivers.
+pub fn build_plan(
+    loaded: &Loaded,
+    desired: &crate::desired::model::Config,
+    live: &LiveState,
+    bindings: &Bindings,
+    site_filter: &[String],
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Plan> {
+    for key in site_filter {
+        if !desired.sites.contains_key(key) {
+            bail!("--site {key}: no site with this key in the configuration");
+        }
+    }
+    let diff = diff::diff(
+        desired,
+        live,
+        bindings,
+        &DiffOptions {
+            site_filter: site_filter.to_vec(),
+        },
+    )
+    .map_err(|errors| {
+        for error in &errors {
+            eprintln!("Error: {error}");
+        }
+        anyhow::Error::from(Reported(format!("{} planning problem(s)", errors.len())))
+    })?;
+    let judged = crate::import::overlay(desired, live, &bindings.sites);
+    let mut findings = policy::evaluate(&judged, today);
+    if !site_filter.is_empty() {
+        findings.retain(|f| {
+            site_filter
+                .iter()
+                .any(|key| f.subject == format!("site[{key}]"))
+                || !f.subject.starts_with("site[")
+        });
+    }
+    let mut plan = Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        matoform_version: crate::VERSION.to_string(),
+        matomo: PlanTarget {
+            url: live.matomo.url.clone(),
+            version: live.matomo.version.clone(),
+        },
+        config_digest: config_digest(loaded),
+        site_filter: site_filter.to_vec(),
+        changes: diff.changes,
+        asserted: diff.asserted,
+        summary: Summary {
+            managed_sites: diff.managed_sites,
+            unmanaged_sites: diff.unmanaged_sites,
+            violations: findings.iter().filter(|f| f.blocks()).count(),
+            warnings: findings
+                .iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .count(),
+            waived: findings.iter().filter(|f| f.waived.is_some()).count(),
+            ..Summary::default()
+        },
+        findings,
+        fingerprints: diff.fingerprints,
+        warnings: diff.warnings,
+    };
+    plan.sort();
+    plan.recount();
+    Ok(plan)
+}
+
+/// Today's date (UTC), or `MATOFORM_TODAY` (YYYY-MM-DD) for reproducible tests.
+pub fn today() -> chrono::NaiveDate {
+    std::env::var("MATOFORM_TODAY")
+        .ok()
+        .and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+}
+
+/// A tokio runtime for one command.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}

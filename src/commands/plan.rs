@@ -1,0 +1,89 @@
+//! `matoform plan`: load, read live, diff, check policy, render, save.
+
+use std::io::IsTerminal;
+
+use anyhow::Context as _;
+
+use super::context::{self, Scope};
+use crate::cli::{Format, PlanArgs};
+use crate::exit::Outcome;
+use crate::plan::Plan;
+use crate::render;
+
+/// Runs `plan`.
+pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
+    let loaded = context::load_config(&args.config)?;
+    let desired = crate::policy::effective(&loaded.config);
+    let plan = match &args.live_snapshot {
+        Some(path) => {
+            let live = context::read_snapshot(path)?;
+            let bindings = context::bind_snapshot(&desired, &live)?;
+            context::build_plan(
+                &loaded,
+                &desired,
+                &live,
+                &bindings,
+                &args.sites,
+                context::today(),
+            )?
+        }
+        None => {
+            let client = context::client(&args.connection, Some(&loaded), args.parallelism)?;
+            let runtime = context::runtime()?;
+            let scope = Scope {
+                desired: &desired,
+                sites: &args.sites,
+                naive: args.naive_reads,
+                all_sites: false,
+                instance: false,
+            };
+            let (live, bindings) = runtime.block_on(context::read_live(&client, &scope))?;
+            tracing::info!(requests = client.request_count(), "live state read");
+            context::build_plan(
+                &loaded,
+                &desired,
+                &live,
+                &bindings,
+                &args.sites,
+                context::today(),
+            )?
+        }
+    };
+    print!("{}", render_plan(&plan, args.format, no_color));
+    if let Some(out) = &args.out {
+        crate::plan::file::save(&plan, out).with_context(|| "saving the plan")?;
+        eprintln!(
+            "Saved the plan to {}. Apply it with: matoform apply {}",
+            out.display(),
+            out.display()
+        );
+    }
+    Ok(outcome(&plan, args.detailed_exitcode))
+}
+
+/// Renders a plan in a format; colour only on a terminal, never with NO_COLOR or --no-color.
+pub fn render_plan(plan: &Plan, format: Format, no_color: bool) -> String {
+    match format {
+        Format::Text => render::text(plan, use_color(no_color)),
+        Format::Json => render::json(plan),
+        Format::Markdown => render::markdown(plan),
+    }
+}
+
+/// Whether to colour terminal output.
+pub fn use_color(no_color: bool) -> bool {
+    !no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
+}
+
+/// Exit outcome of a plan: 3 on unwaived violations, else 2 with changes when asked.
+pub fn outcome(plan: &Plan, detailed: bool) -> Outcome {
+    if plan.has_violations() {
+        Outcome::Violations
+    } else if detailed && !plan.is_empty() {
+        Outcome::Changes
+    } else {
+        Outcome::Success
+    }
+}
