@@ -904,3 +904,242 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, serde
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desired::model::{Goal, Privacy, Site, SiteExclusions};
+
+    fn live_site(id: u64, url: &str) -> SiteState {
+        SiteState {
+            id,
+            name: format!("Site {id}"),
+            urls: vec![url.to_string()],
+            timezone: "Europe/Paris".into(),
+            currency: "EUR".into(),
+            site_type: "website".into(),
+            goals: Some(BTreeMap::new()),
+            custom_dimensions: Some(BTreeMap::new()),
+            ..SiteState::default()
+        }
+    }
+
+    fn site(name: &str, url: &str) -> Site {
+        Site {
+            name: name.into(),
+            urls: vec![url.into()],
+            ..Site::default()
+        }
+    }
+
+    fn live_of(sites: Vec<SiteState>) -> LiveState {
+        LiveState {
+            format_version: 1,
+            sites: sites.into_iter().map(|s| (s.id, s)).collect(),
+            ..LiveState::default()
+        }
+    }
+
+    fn plan(config: &Config, live: &LiveState) -> Diff {
+        let listed: Vec<SiteState> = live.sites.values().cloned().collect();
+        let bindings = bind(config, &listed).expect("binds");
+        diff(config, live, &bindings, &DiffOptions::default()).expect("diffs")
+    }
+
+    #[test]
+    fn binds_by_id_then_by_normalised_first_url() {
+        let mut config = Config::default();
+        config.sites.insert(
+            "a".into(),
+            Site {
+                id: Some(2),
+                ..site("A", "https://x.fr")
+            },
+        );
+        config
+            .sites
+            .insert("b".into(), site("B", "HTTPS://B.EXAMPLE.ORG:443/"));
+        config
+            .sites
+            .insert("c".into(), site("C", "https://new.example.org"));
+        let listed = vec![
+            live_site(2, "https://a.fr"),
+            live_site(3, "https://b.example.org"),
+            live_site(4, "https://z.fr"),
+        ];
+        let bindings = bind(&config, &listed).expect("binds");
+        assert_eq!(bindings.sites["a"], Some(2));
+        assert_eq!(bindings.sites["b"], Some(3));
+        assert_eq!(bindings.sites["c"], None);
+        assert_eq!(bindings.unmanaged, vec![4]);
+    }
+
+    #[test]
+    fn two_sites_binding_to_one_live_site_is_an_error() {
+        let mut config = Config::default();
+        config.sites.insert(
+            "a".into(),
+            Site {
+                id: Some(2),
+                ..site("A", "https://x.fr")
+            },
+        );
+        config.sites.insert("b".into(), site("B", "https://a.fr"));
+        let errors = bind(&config, &[live_site(2, "https://a.fr")]).expect_err("conflict");
+        assert!(errors[0].contains("both bind to live site 2"), "{errors:?}");
+    }
+
+    #[test]
+    fn unknown_id_is_an_error_naming_the_fix() {
+        let mut config = Config::default();
+        config.sites.insert(
+            "a".into(),
+            Site {
+                id: Some(9),
+                ..site("A", "https://x.fr")
+            },
+        );
+        let errors = bind(&config, &[live_site(2, "https://a.fr")]).expect_err("unknown id");
+        assert!(
+            errors[0].starts_with("site[a]: id 9 does not exist"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn unchanged_site_has_no_change_and_lists_compare_as_sets() {
+        let mut live = live_site(1, "https://a.fr");
+        live.exclusions.query_parameters = vec!["b".into(), "a".into()];
+        let mut config = Config::default();
+        let mut wanted = site("Site 1", "https://a.fr");
+        wanted.exclusions = Some(SiteExclusions {
+            query_parameters: Some(vec!["a".into(), " b ".into()]),
+            ..Default::default()
+        });
+        config.sites.insert("a".into(), wanted);
+        let out = plan(&config, &live_of(vec![live]));
+        assert!(out.changes.is_empty(), "{:#?}", out.changes);
+        assert_eq!(out.fingerprints.len(), 1);
+    }
+
+    #[test]
+    fn update_lists_changed_fields_only_and_keeps_unmanaged_values() {
+        let mut live = live_site(1, "https://a.fr");
+        live.exclusions.ips = vec!["10.0.0.1".into()];
+        let mut config = Config::default();
+        let mut wanted = site("Renamed", "https://a.fr");
+        wanted.ecommerce = Some(true);
+        config.sites.insert("a".into(), wanted);
+        let out = plan(&config, &live_of(vec![live]));
+        assert_eq!(out.changes.len(), 1);
+        let change = &out.changes[0];
+        assert_eq!(change.action, Action::Update);
+        let names: Vec<&str> = change.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["ecommerce", "name"]);
+        let Some(Resource::Site(after)) = &change.after else {
+            panic!("site")
+        };
+        assert_eq!(
+            after.exclusions.ips,
+            ["10.0.0.1"],
+            "unmanaged list kept for updateSite"
+        );
+    }
+
+    #[test]
+    fn goals_are_created_updated_and_deleted_by_identity() {
+        let mut live = live_site(1, "https://a.fr");
+        let goal = |id: u64, name: &str, pattern: &str| GoalState {
+            id,
+            name: name.into(),
+            match_attribute: "url".into(),
+            pattern: pattern.into(),
+            pattern_type: "contains".into(),
+            ..GoalState::default()
+        };
+        live.goals = Some(BTreeMap::from([
+            (1, goal(1, "Contact", "/merci")),
+            (2, goal(2, "Old", "/old")),
+        ]));
+        let mut wanted = site("Site 1", "https://a.fr");
+        let config_goal = |name: &str, pattern: &str| Goal {
+            name: name.into(),
+            match_attribute: MatchAttribute::Url,
+            pattern: Some(pattern.into()),
+            ..Goal::default()
+        };
+        wanted.goals = Some(BTreeMap::from([
+            (
+                "contact".to_string(),
+                config_goal("Contact", "/contact/merci"),
+            ),
+            ("signup".to_string(), config_goal("Signup", "/ok")),
+        ]));
+        let mut config = Config::default();
+        config.sites.insert("a".into(), wanted);
+        let out = plan(&config, &live_of(vec![live]));
+        let summary: Vec<(Action, &str)> = out
+            .changes
+            .iter()
+            .map(|c| (c.action, c.address.as_str()))
+            .collect();
+        assert!(
+            summary.contains(&(Action::Update, "site[a].goal[contact]")),
+            "{summary:?}"
+        );
+        assert!(
+            summary.contains(&(Action::Create, "site[a].goal[signup]")),
+            "{summary:?}"
+        );
+        assert!(
+            summary.contains(&(Action::Delete, "site[a].goal[#2]")),
+            "{summary:?}"
+        );
+        assert_eq!(summary.len(), 3);
+    }
+
+    #[test]
+    fn unreadable_privacy_is_asserted_and_must_be_complete() {
+        let mut config = Config::default();
+        config.instance = Some(Instance {
+            privacy: Some(Privacy {
+                force_cookieless: Some(true),
+                ..Privacy::default()
+            }),
+            ..Instance::default()
+        });
+        let mut live = live_of(vec![]);
+        live.matomo.version = "5.0.2".into();
+        live.instance = Some(InstanceState::default());
+        let bindings = Bindings::default();
+        let errors =
+            diff(&config, &live, &bindings, &DiffOptions::default()).expect_err("incomplete");
+        assert!(
+            errors[0].contains("cannot read the privacy settings back"),
+            "{errors:?}"
+        );
+        assert!(errors[0].contains("anonymize_ip.mask_bytes"), "{errors:?}");
+    }
+
+    #[test]
+    fn prune_deletes_unmanaged_sites_only_when_asked() {
+        let live = live_of(vec![
+            live_site(1, "https://a.fr"),
+            live_site(2, "https://b.fr"),
+        ]);
+        let mut config = Config::default();
+        config
+            .sites
+            .insert("a".into(), site("Site 1", "https://a.fr"));
+        let out = plan(&config, &live);
+        assert!(out.changes.is_empty());
+        assert_eq!(out.unmanaged_sites, 1);
+        config.prune = Some(true);
+        let out = plan(&config, &live);
+        assert_eq!(out.changes.len(), 1);
+        assert_eq!(
+            (out.changes[0].action, out.changes[0].address.as_str()),
+            (Action::Delete, "site[#2]")
+        );
+    }
+}

@@ -226,6 +226,89 @@ pub fn instance_to_config(instance: &InstanceState) -> Instance {
     }
 }
 
+/// The configuration without the values the policy profile would fill in anyway
+/// (a short file is a readable file). Planning the result gives the same plan.
+pub fn without_defaults(config: &Config) -> Config {
+    let mut out = config.clone();
+    for (key, site) in out.sites.iter_mut() {
+        let minimal = Config {
+            policy: config.policy.clone(),
+            sites: BTreeMap::from([(
+                key.clone(),
+                Site {
+                    name: site.name.clone(),
+                    urls: site.urls.clone(),
+                    ..Site::default()
+                },
+            )]),
+            ..Config::default()
+        };
+        let filled = crate::policy::effective(&minimal);
+        if let Some(defaults) = filled.sites.get(key) {
+            let pruned = prune_equal(
+                serde_json::to_value(&*site).unwrap_or_default(),
+                &serde_json::to_value(defaults).unwrap_or_default(),
+                &["name", "urls"],
+            );
+            if let Ok(pruned) = serde_json::from_value(pruned) {
+                *site = pruned;
+            }
+        }
+    }
+    if let Some(instance) = &out.instance {
+        let minimal = Config {
+            policy: config.policy.clone(),
+            instance: Some(Instance::default()),
+            ..Config::default()
+        };
+        if let Some(defaults) = crate::policy::effective(&minimal).instance {
+            let pruned = prune_equal(
+                serde_json::to_value(instance).unwrap_or_default(),
+                &serde_json::to_value(&defaults).unwrap_or_default(),
+                &[],
+            );
+            if let Ok(pruned) = serde_json::from_value(pruned) {
+                out.instance = Some(pruned);
+            }
+        }
+    }
+    out
+}
+
+/// Removes from `value` the object members equal to those of `defaults`, recursively
+/// (an emptied object is removed too), except the `keep` top-level keys.
+fn prune_equal(
+    value: serde_json::Value,
+    defaults: &serde_json::Value,
+    keep: &[&str],
+) -> serde_json::Value {
+    use serde_json::Value;
+    match (value, defaults) {
+        (Value::Object(map), Value::Object(defaults)) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map {
+                match defaults.get(&k) {
+                    Some(d) if !keep.contains(&k.as_str()) => {
+                        if &v == d {
+                            continue;
+                        }
+                        let pruned = prune_equal(v, d, &[]);
+                        if pruned.as_object().is_some_and(|m| m.is_empty()) {
+                            continue;
+                        }
+                        out.insert(k, pruned);
+                    }
+                    _ => {
+                        out.insert(k, v);
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        (value, _) => value,
+    }
+}
+
 /// The configuration the policy judges during a plan: the desired values, and for
 /// what the configuration leaves out, the live values. `site_ids` maps configured
 /// site keys to their live ids. Goals, dimensions and lists are taken whole.

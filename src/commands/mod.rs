@@ -2,7 +2,9 @@
 
 pub mod apply;
 pub mod context;
+pub mod import;
 pub mod plan;
+pub mod snapshot;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Outcome;
@@ -38,6 +40,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Plan(args) => plan::run(&args, cli.no_color),
         Command::Apply(args) => apply::run(&args, cli.no_color),
+        Command::Import(args) => import::run(&args),
+        Command::Snapshot(args) => snapshot::run(&args),
         _ => anyhow::bail!("not implemented yet"),
     }
 }
