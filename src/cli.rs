@@ -36,6 +36,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Make the changes of a plan.
     Apply(ApplyArgs),
+    /// Render a saved plan file (text, JSON or Markdown) without contacting Matomo.
+    Show(ShowArgs),
     /// Check the live instance against the policy.
     Audit(AuditArgs),
     /// Print compliant tracking and opt-out code for a site.
@@ -163,6 +165,17 @@ pub struct ApplyArgs {
     /// Limit apply to these site keys (repeatable).
     #[arg(long = "site", value_name = "KEY")]
     pub sites: Vec<String>,
+}
+
+/// `show`.
+#[derive(Debug, Clone, Args)]
+pub struct ShowArgs {
+    /// A plan file written by `plan --out`.
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan_file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// `audit`.

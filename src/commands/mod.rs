@@ -40,6 +40,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Plan(args) => plan::run(&args, cli.no_color),
         Command::Apply(args) => apply::run(&args, cli.no_color),
+        Command::Show(args) => {
+            let plan = crate::plan::file::load(&args.plan_file)?;
+            print!("{}", plan::render_plan(&plan, args.format, cli.no_color));
+            Ok(plan::outcome(&plan, false))
+        }
         Command::Import(args) => import::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
         _ => anyhow::bail!("not implemented yet"),
