@@ -39,6 +39,13 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
             };
             let (live, bindings) = runtime.block_on(context::read_live(&client, &scope))?;
             tracing::info!(requests = client.request_count(), "live state read");
+            if std::env::var_os("MATOFORM_STATS").is_some() {
+                eprintln!(
+                    "matoform-stats requests={} peak_rss_kib={}",
+                    client.request_count(),
+                    peak_rss_kib().unwrap_or(0)
+                );
+            }
             context::build_plan(
                 &loaded,
                 &desired,
@@ -86,4 +93,14 @@ pub fn outcome(plan: &Plan, detailed: bool) -> Outcome {
     } else {
         Outcome::Success
     }
+}
+
+/// Peak resident memory of this process in KiB (Linux `VmHWM`), for benchmarks.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
 }
