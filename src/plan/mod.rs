@@ -10,19 +10,22 @@
 //! - `update`: both present; `after` is the complete object to write;
 //! - `delete`: `before` is the object removed, `after` is `None`.
 
+pub mod fields;
 pub mod file;
 pub mod safety;
+
+pub use fields::field_changes;
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::desired::model::ComplianceMode;
 use crate::live::{
     DefaultsState, DimensionState, ExclusionsState, GoalState, PrivacyState, RetentionState,
     SiteState, VisitorLogState,
 };
-use crate::desired::model::ComplianceMode;
 use crate::policy::Finding;
 
 /// Version of the plan format (JSON output and plan files). Checked on load.
