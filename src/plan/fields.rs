@@ -21,6 +21,9 @@ pub const ROOT_FIELD: &str = "value";
 ///   field of a created object); a root that is neither `null` nor an object is one
 ///   leaf named [`ROOT_FIELD`];
 /// - equal leaves are left out; the result is sorted by name (byte order).
+///
+/// Identity is not content: callers pass the values without their Matomo `id`
+/// (ids are shown from `address` and the resources; see `docs/plan-format.md`).
 pub fn field_changes(before: &Value, after: &Value) -> Vec<FieldChange> {
     let mut old = BTreeMap::new();
     let mut new = BTreeMap::new();
