@@ -10,8 +10,11 @@
 //! - `update`: both present; `after` is the complete object to write;
 //! - `delete`: `before` is the object removed, `after` is `None`.
 
+pub mod fields;
 pub mod file;
 pub mod safety;
+
+pub use fields::field_changes;
 
 use std::collections::BTreeMap;
 

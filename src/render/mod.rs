@@ -4,6 +4,7 @@
 pub mod json;
 pub mod markdown;
 pub mod text;
+mod view;
 
 pub use json::json;
 pub use markdown::markdown;
