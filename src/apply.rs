@@ -77,12 +77,15 @@ impl Report {
     }
 }
 
+/// A callback told of each change's outcome (address, status).
+pub type Progress = Box<dyn Fn(&str, &Status) + Send + Sync>;
+
 /// Options of an apply.
 pub struct ApplyOptions {
     /// Sites changed at once.
     pub parallelism: usize,
     /// Called after each change (address, status), e.g. to draw progress.
-    pub progress: Box<dyn Fn(&str, &Status) + Send + Sync>,
+    pub progress: Progress,
 }
 
 /// Executes the plan's changes and asserted settings.

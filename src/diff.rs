@@ -18,7 +18,7 @@ use crate::live::{
     PrivacyState, RawDataState, ReportsState, RetentionState, SiteSearchState, SiteState,
     VisitorLogState,
 };
-use crate::plan::{Action, Change, FieldChange, Resource};
+use crate::plan::{Action, Change, FieldChange, Resource, field_changes};
 
 /// Fingerprint recorded for an object that did not exist when the plan was made.
 pub const ABSENT: &str = "absent";
@@ -841,68 +841,19 @@ fn resource_value(resource: &Resource) -> serde_json::Value {
     inner
 }
 
-/// Fields of one object, flattened (`before` holds the values).
+/// Fields of a deleted object (every field, `before` only).
 fn fields_of(resource: &Resource, _unused: Option<()>) -> Vec<FieldChange> {
-    let mut fields = Vec::new();
-    flatten("", &resource_value(resource), &mut fields);
-    fields
-        .into_iter()
-        .map(|(name, value)| FieldChange {
-            name,
-            before: Some(value),
-            after: None,
-        })
-        .collect()
+    field_changes(&resource_value(resource), &serde_json::Value::Null)
 }
 
+/// Fields of a created object (every field, `after` only).
 fn created_fields(resource: &Resource) -> Vec<FieldChange> {
-    fields_of(resource, None)
-        .into_iter()
-        .map(|f| FieldChange {
-            name: f.name,
-            before: None,
-            after: f.before,
-        })
-        .collect()
+    field_changes(&serde_json::Value::Null, &resource_value(resource))
 }
 
 /// Field-level differences between two objects (dotted paths, sorted).
 pub fn changed_fields(before: &Resource, after: &Resource) -> Vec<FieldChange> {
-    let (mut b, mut a) = (Vec::new(), Vec::new());
-    flatten("", &resource_value(before), &mut b);
-    flatten("", &resource_value(after), &mut a);
-    let b: BTreeMap<String, serde_json::Value> = b.into_iter().collect();
-    let a: BTreeMap<String, serde_json::Value> = a.into_iter().collect();
-    let names: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
-    names
-        .into_iter()
-        .filter(|name| b.get(*name) != a.get(*name))
-        .map(|name| FieldChange {
-            name: name.clone(),
-            before: b.get(name).cloned(),
-            after: a.get(name).cloned(),
-        })
-        .collect()
-}
-
-fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, serde_json::Value)>) {
-    match value {
-        serde_json::Value::Object(map) if !map.is_empty() => {
-            for (k, v) in map {
-                let name = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&name, v, out);
-            }
-        }
-        other => {
-            if !prefix.is_empty() {
-                out.push((prefix.to_string(), other.clone()));
-            }
-        }
-    }
+    field_changes(&resource_value(before), &resource_value(after))
 }
 
 #[cfg(test)]
@@ -1100,14 +1051,16 @@ mod tests {
 
     #[test]
     fn unreadable_privacy_is_asserted_and_must_be_complete() {
-        let mut config = Config::default();
-        config.instance = Some(Instance {
-            privacy: Some(Privacy {
-                force_cookieless: Some(true),
-                ..Privacy::default()
+        let config = Config {
+            instance: Some(Instance {
+                privacy: Some(Privacy {
+                    force_cookieless: Some(true),
+                    ..Privacy::default()
+                }),
+                ..Instance::default()
             }),
-            ..Instance::default()
-        });
+            ..Config::default()
+        };
         let mut live = live_of(vec![]);
         live.matomo.version = "5.0.2".into();
         live.instance = Some(InstanceState::default());

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use matoform::desired::model::{
-    DimensionScope, Extraction, KeepUrlFragments, ReferrerAnonymisation, ReportsKeep,
+    DimensionScope, Extraction, KeepUrlFragments, ReferrerAnonymisation,
 };
 use matoform::live::{
-    DimensionState, ExclusionsState, GoalState, PrivacyState, RetentionState, SiteSearchState,
-    SiteState, VisitorLogState,
+    DimensionState, ExclusionsState, GoalState, PrivacyState, RawDataState, RetentionState,
+    SiteSearchState, SiteState, VisitorLogState,
 };
 use matoform::plan::{
     Action, Change, PLAN_FORMAT_VERSION, Plan, PlanTarget, Resource, Summary, field_changes,
@@ -202,11 +202,11 @@ fn representative_plan() -> Plan {
     };
 
     let retention = RetentionState {
-        raw_data_delete: true,
-        raw_data_older_than_days: 790,
-        reports_delete: false,
-        reports_older_than_months: 0,
-        reports_keep: ReportsKeep::default(),
+        raw_data: Some(RawDataState {
+            delete: true,
+            older_than_days: 790,
+        }),
+        reports: None,
     };
 
     let changes = vec![

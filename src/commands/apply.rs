@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::bail;
 
 use super::context::{self, Scope};
-use crate::apply::{ApplyOptions, Status};
+use crate::apply::{ApplyOptions, Progress, Status};
 use crate::cli::{ApplyArgs, Format};
 use crate::exit::{Outcome, Reported};
 use crate::live::MatomoInfo;
@@ -196,7 +196,7 @@ fn refuse_unsafe(plan: &Plan, info: &MatomoInfo, force: bool) -> anyhow::Result<
     Err(Reported("apply refused".into()).into())
 }
 
-fn progress(total: usize) -> Box<dyn Fn(&str, &Status) + Send + Sync> {
+fn progress(total: usize) -> Progress {
     if std::io::stderr().is_terminal() && total > 10 {
         let bar = indicatif::ProgressBar::new(total as u64);
         bar.set_style(
