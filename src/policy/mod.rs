@@ -1,8 +1,38 @@
 //! Policy: the CNIL consent-exemption profile. Fills compliant defaults into the
 //! desired state, evaluates rules, applies waivers. Pure: values in, values out.
 
+pub mod audit;
+pub mod defaults;
+pub mod profile;
+pub mod rules;
+pub mod waivers;
+
+use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::desired::model::Config;
+
+pub use audit::{AuditReport, SiteAuditRow, audit};
+pub use defaults::{effective, recommended_pii_parameters};
+pub use profile::Thresholds;
+pub use rules::{RULES, Rule};
+pub use waivers::apply_waivers;
+
+/// Every policy finding about `config` as of `today`, waivers applied.
+///
+/// `config` is the desired state after [`effective`], possibly completed by the caller
+/// with live values it does not manage (a `None` is unknown and fires no rule; do not
+/// call [`effective`] again after merging live values, it would hide unknowns). Under
+/// `profile: none` nothing is checked and the result is empty. Order: instance
+/// findings, then sites by key (rules in [`RULES`] order), then waiver findings.
+pub fn evaluate(config: &Config, today: NaiveDate) -> Vec<Finding> {
+    let thresholds = Thresholds::from_config(config);
+    if !thresholds.is_cnil() {
+        return Vec::new();
+    }
+    apply_waivers(rules::check(config, &thresholds), &config.waivers, today)
+}
 
 /// How serious a finding is.
 #[derive(
