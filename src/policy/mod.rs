@@ -72,3 +72,67 @@ impl Finding {
         self.severity == Severity::Error && self.waived.is_none()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desired::model::{Instance, PolicyConfig, PolicyProfile, Site, Waiver};
+
+    fn config() -> Config {
+        Config {
+            sites: [(
+                "shop".to_owned(),
+                Site {
+                    name: "Shop".into(),
+                    urls: vec!["https://shop.example.org".into()],
+                    ecommerce: Some(true),
+                    ..Site::default()
+                },
+            )]
+            .into(),
+            instance: Some(Instance::default()),
+            waivers: vec![Waiver {
+                rule: "cnil.ecommerce".into(),
+                sites: vec!["shop".into()],
+                instance: false,
+                reason: "orders measured under consent".into(),
+                expires: None,
+            }],
+            ..Config::default()
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 6, 1).expect("date")
+    }
+
+    #[test]
+    fn evaluate_applies_rules_then_waivers() {
+        let findings = evaluate(&effective(&config()), today());
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].rule, "cnil.ecommerce");
+        assert_eq!(
+            findings[0].waived.as_deref(),
+            Some("orders measured under consent")
+        );
+        assert!(!findings.iter().any(Finding::blocks));
+    }
+
+    #[test]
+    fn a_minimal_configuration_is_compliant_after_defaults() {
+        let mut config = config();
+        config.waivers.clear();
+        config.sites.get_mut("shop").expect("shop").ecommerce = None;
+        assert_eq!(evaluate(&effective(&config), today()), Vec::new());
+    }
+
+    #[test]
+    fn profile_none_checks_nothing() {
+        let mut config = config();
+        config.policy = Some(PolicyConfig {
+            profile: Some(PolicyProfile::None),
+            ..PolicyConfig::default()
+        });
+        assert_eq!(evaluate(&effective(&config), today()), Vec::new());
+    }
+}

@@ -740,6 +740,19 @@ mod tests {
     }
 
     #[test]
+    fn docs_list_every_rule_with_its_severity() {
+        let docs = include_str!("../../docs/policy.md");
+        for rule in RULES {
+            let severity = match rule.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let row = format!("| `{}` | {severity} |", rule.id);
+            assert!(docs.contains(&row), "docs/policy.md lacks the row {row}");
+        }
+    }
+
+    #[test]
     fn common_pii_parameters_are_in_matomo_list() {
         let matomo = recommended_pii_parameters();
         for name in COMMON_PII_PARAMETERS {
