@@ -1,8 +1,38 @@
 //! Policy: the CNIL consent-exemption profile. Fills compliant defaults into the
 //! desired state, evaluates rules, applies waivers. Pure: values in, values out.
 
+pub mod audit;
+pub mod defaults;
+pub mod profile;
+pub mod rules;
+pub mod waivers;
+
+use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::desired::model::Config;
+
+pub use audit::{AuditReport, SiteAuditRow, audit};
+pub use defaults::{effective, recommended_pii_parameters};
+pub use profile::Thresholds;
+pub use rules::{RULES, Rule};
+pub use waivers::apply_waivers;
+
+/// Every policy finding about `config` as of `today`, waivers applied.
+///
+/// `config` is the desired state after [`effective`], possibly completed by the caller
+/// with live values it does not manage (a `None` is unknown and fires no rule; do not
+/// call [`effective`] again after merging live values, it would hide unknowns). Under
+/// `profile: none` nothing is checked and the result is empty. Order: instance
+/// findings, then sites by key (rules in [`RULES`] order), then waiver findings.
+pub fn evaluate(config: &Config, today: NaiveDate) -> Vec<Finding> {
+    let thresholds = Thresholds::from_config(config);
+    if !thresholds.is_cnil() {
+        return Vec::new();
+    }
+    apply_waivers(rules::check(config, &thresholds), &config.waivers, today)
+}
 
 /// How serious a finding is.
 #[derive(
@@ -43,14 +73,66 @@ impl Finding {
     }
 }
 
-// Lead's placeholder until the policy module lands (replaced at merge).
-/// Fills compliant defaults (placeholder: returns the configuration unchanged).
-pub fn effective(config: &crate::desired::model::Config) -> crate::desired::model::Config {
-    config.clone()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desired::model::{Instance, PolicyConfig, PolicyProfile, Site, Waiver};
 
-/// Evaluates the policy rules (placeholder: no findings).
-pub fn evaluate(config: &crate::desired::model::Config, today: chrono::NaiveDate) -> Vec<Finding> {
-    let _ = (config, today);
-    Vec::new()
+    fn config() -> Config {
+        Config {
+            sites: [(
+                "shop".to_owned(),
+                Site {
+                    name: "Shop".into(),
+                    urls: vec!["https://shop.example.org".into()],
+                    ecommerce: Some(true),
+                    ..Site::default()
+                },
+            )]
+            .into(),
+            instance: Some(Instance::default()),
+            waivers: vec![Waiver {
+                rule: "cnil.ecommerce".into(),
+                sites: vec!["shop".into()],
+                instance: false,
+                reason: "orders measured under consent".into(),
+                expires: None,
+            }],
+            ..Config::default()
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 6, 1).expect("date")
+    }
+
+    #[test]
+    fn evaluate_applies_rules_then_waivers() {
+        let findings = evaluate(&effective(&config()), today());
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].rule, "cnil.ecommerce");
+        assert_eq!(
+            findings[0].waived.as_deref(),
+            Some("orders measured under consent")
+        );
+        assert!(!findings.iter().any(Finding::blocks));
+    }
+
+    #[test]
+    fn a_minimal_configuration_is_compliant_after_defaults() {
+        let mut config = config();
+        config.waivers.clear();
+        config.sites.get_mut("shop").expect("shop").ecommerce = None;
+        assert_eq!(evaluate(&effective(&config), today()), Vec::new());
+    }
+
+    #[test]
+    fn profile_none_checks_nothing() {
+        let mut config = config();
+        config.policy = Some(PolicyConfig {
+            profile: Some(PolicyProfile::None),
+            ..PolicyConfig::default()
+        });
+        assert_eq!(evaluate(&effective(&config), today()), Vec::new());
+    }
 }

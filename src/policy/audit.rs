@@ -1,0 +1,566 @@
+//! Audit: the live instance checked against the CNIL policy, one row per site, with
+//! Matomo's own `cnil_v1` status side by side; and its text, JSON and Markdown renderings.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::desired::model::{Config, PolicyProfile};
+
+use super::profile::Thresholds;
+use super::{Finding, Severity, apply_waivers, rules};
+
+/// Version of the audit JSON format; bumped on incompatible changes.
+pub const AUDIT_FORMAT_VERSION: u32 = 1;
+
+/// The reminder every audit output ends with: part of the checklist is in the pages.
+pub const SNIPPET_REMINDER: &str = "The opt-out and the tracking code live in each site's pages, not in Matomo: print compliant code with `matoform snippet SITE`.";
+
+/// The result of an audit: data only; the renderers decide nothing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditReport {
+    /// Audit format version ([`AUDIT_FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// One row per site, by site key.
+    pub rows: Vec<SiteAuditRow>,
+    /// Whether the instance settings were known (an `instance` section was given).
+    pub instance_checked: bool,
+    /// Findings about the instance.
+    pub instance: Vec<Finding>,
+    /// Findings about the waivers themselves (expired, unused, unknown rule).
+    pub waivers: Vec<Finding>,
+    /// Whether Matomo's own `cnil_v1` status is known for at least one site (the
+    /// column is shown only then).
+    pub matomo_compliance: bool,
+}
+
+/// One site of an audit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiteAuditRow {
+    /// Site key.
+    pub key: String,
+    /// Matomo site id, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    /// Site name.
+    pub name: String,
+    /// No finding blocks (every error is waived, or there is none).
+    pub compliant: bool,
+    /// The site's findings (waived ones included, marked).
+    pub findings: Vec<Finding>,
+    /// Matomo's own `cnil_v1` compliance mode: enforced, not enforced, or unknown
+    /// (`None`: Matomo before 5.4, feature off, or not readable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matomo_cnil: Option<bool>,
+}
+
+/// Audits `config` (the live state converted to a configuration by the caller, with
+/// site keys; the user's policy thresholds and waivers when a configuration exists).
+///
+/// The CNIL rules always run, whatever `policy.profile` says: auditing against the
+/// profile is the point. `site_ids` gives each key's Matomo id; `matomo_cnil_status`
+/// each key's Matomo `cnil_v1` status (`None` or absent: unknown). Waivers are applied
+/// as of `today`.
+pub fn audit(
+    config: &Config,
+    site_ids: &BTreeMap<String, u64>,
+    matomo_cnil_status: &BTreeMap<String, Option<bool>>,
+    today: NaiveDate,
+) -> AuditReport {
+    let mut thresholds = Thresholds::from_config(config);
+    thresholds.profile = PolicyProfile::CnilExemption;
+    let findings = apply_waivers(rules::check(config, &thresholds), &config.waivers, today);
+
+    let mut by_subject: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    for finding in findings {
+        by_subject
+            .entry(finding.subject.clone())
+            .or_default()
+            .push(finding);
+    }
+    let rows: Vec<SiteAuditRow> = config
+        .sites
+        .iter()
+        .map(|(key, site)| {
+            let findings = by_subject
+                .remove(&format!("site[{key}]"))
+                .unwrap_or_default();
+            SiteAuditRow {
+                key: key.clone(),
+                id: site_ids.get(key).copied().or(site.id),
+                name: site.name.clone(),
+                compliant: !findings.iter().any(Finding::blocks),
+                findings,
+                matomo_cnil: matomo_cnil_status.get(key).copied().flatten(),
+            }
+        })
+        .collect();
+    let instance = by_subject.remove("instance").unwrap_or_default();
+    let waivers: Vec<Finding> = by_subject.into_values().flatten().collect();
+    AuditReport {
+        format_version: AUDIT_FORMAT_VERSION,
+        matomo_compliance: rows.iter().any(|r| r.matomo_cnil.is_some()),
+        instance_checked: config.instance.is_some(),
+        rows,
+        instance,
+        waivers,
+    }
+}
+
+impl AuditReport {
+    /// True when any finding blocks (an error that is not waived): `audit` exits 3.
+    pub fn has_failures(&self) -> bool {
+        self.all_findings().any(Finding::blocks)
+    }
+
+    /// Every finding: instance, then sites by key, then waivers.
+    pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.instance
+            .iter()
+            .chain(self.rows.iter().flat_map(|r| r.findings.iter()))
+            .chain(self.waivers.iter())
+    }
+
+    fn compliant_sites(&self) -> usize {
+        self.rows.iter().filter(|r| r.compliant).count()
+    }
+
+    fn instance_status(&self) -> String {
+        if !self.instance_checked {
+            return "not checked (instance settings unknown)".to_owned();
+        }
+        status_with(&self.instance)
+    }
+
+    fn summary(&self) -> String {
+        let errors = self.all_findings().filter(|f| f.blocks()).count();
+        let warnings = self
+            .all_findings()
+            .filter(|f| f.severity == Severity::Warning && f.waived.is_none())
+            .count();
+        let waived = self.all_findings().filter(|f| f.waived.is_some()).count();
+        format!(
+            "Audit: {} of {} sites compliant; {errors} {}, {warnings} {}, {waived} waived.",
+            self.compliant_sites(),
+            self.rows.len(),
+            plural(errors, "error", "errors"),
+            plural(warnings, "warning", "warnings"),
+        )
+    }
+
+    /// Plain-text rendering: a table of sites, the instance status, every finding with
+    /// its fix, the snippet reminder and a summary line. Deterministic.
+    pub fn render_text(&self) -> String {
+        let mut header = vec!["SITE", "ID", "STATUS"];
+        if self.matomo_compliance {
+            header.push("MATOMO CNIL_V1");
+        }
+        header.push("FINDINGS");
+        let mut table: Vec<Vec<String>> = vec![header.iter().map(|h| (*h).to_owned()).collect()];
+        for row in &self.rows {
+            let mut cells = vec![
+                row.key.clone(),
+                id_cell(row.id),
+                status(row.compliant).to_owned(),
+            ];
+            if self.matomo_compliance {
+                cells.push(matomo_cell(row.matomo_cnil).to_owned());
+            }
+            cells.push(findings_cell(&row.findings, |id| id.to_owned()));
+            table.push(cells);
+        }
+        let mut out = String::new();
+        out.push_str(&align(&table));
+        let _ = writeln!(out, "\nInstance: {}", self.instance_status());
+        let all: Vec<&Finding> = self.all_findings().collect();
+        if !all.is_empty() {
+            out.push_str("\nFindings:\n");
+            for f in all {
+                let tag = match (&f.waived, f.severity) {
+                    (Some(_), _) => "waived",
+                    (None, Severity::Error) => "error",
+                    (None, Severity::Warning) => "warning",
+                };
+                let _ = writeln!(out, "  {tag:<7} {} {}: {}", f.subject, f.rule, f.message);
+                if let Some(reason) = &f.waived {
+                    let _ = writeln!(out, "          waived: {reason}");
+                }
+                let _ = writeln!(out, "          fix: {}", f.fix);
+            }
+        }
+        let _ = writeln!(out, "\n{SNIPPET_REMINDER}\n{}", self.summary());
+        out
+    }
+
+    /// JSON rendering: the report as data (`format_version` first), pretty-printed.
+    pub fn render_json(&self) -> String {
+        match serde_json::to_string_pretty(self) {
+            Ok(json) => json + "\n",
+            Err(error) => format!("{{\"error\": \"audit report not serialisable: {error}\"}}\n"),
+        }
+    }
+
+    /// Markdown rendering, for a pull-request comment or a wiki page. Deterministic.
+    pub fn render_markdown(&self) -> String {
+        let mut out = String::from("## matoform audit\n\n");
+        out.push_str("| Site | ID | Status |");
+        if self.matomo_compliance {
+            out.push_str(" Matomo cnil_v1 |");
+        }
+        out.push_str(" Findings |\n|---|---|---|");
+        if self.matomo_compliance {
+            out.push_str("---|");
+        }
+        out.push_str("---|\n");
+        for row in &self.rows {
+            let _ = write!(
+                out,
+                "| {} | {} | {} |",
+                md(&row.key),
+                id_cell(row.id),
+                if row.compliant {
+                    "✅ compliant"
+                } else {
+                    "❌ not compliant"
+                }
+            );
+            if self.matomo_compliance {
+                let _ = write!(out, " {} |", matomo_cell(row.matomo_cnil));
+            }
+            let _ = writeln!(
+                out,
+                " {} |",
+                findings_cell(&row.findings, |id| format!("`{id}`"))
+            );
+        }
+        let _ = writeln!(out, "\n**Instance:** {}", md(&self.instance_status()));
+        let all: Vec<&Finding> = self.all_findings().collect();
+        if !all.is_empty() {
+            out.push_str("\n### Findings\n\n| Subject | Rule | Severity | Message | Fix |\n|---|---|---|---|---|\n");
+            for f in all {
+                let severity = match (&f.waived, f.severity) {
+                    (Some(reason), _) => format!("waived: {}", md(reason)),
+                    (None, Severity::Error) => "error".to_owned(),
+                    (None, Severity::Warning) => "warning".to_owned(),
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} | `{}` | {severity} | {} | {} |",
+                    md(&f.subject),
+                    f.rule,
+                    md(&f.message),
+                    md(&f.fix)
+                );
+            }
+        }
+        let _ = writeln!(out, "\n> {SNIPPET_REMINDER}\n\n**{}**", self.summary());
+        out
+    }
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+fn status(compliant: bool) -> &'static str {
+    if compliant {
+        "compliant"
+    } else {
+        "NOT COMPLIANT"
+    }
+}
+
+fn status_with(findings: &[Finding]) -> String {
+    let blocking: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.blocks())
+        .map(|f| f.rule.as_str())
+        .collect();
+    if blocking.is_empty() {
+        "compliant".to_owned()
+    } else {
+        format!("NOT COMPLIANT ({})", blocking.join(", "))
+    }
+}
+
+fn id_cell(id: Option<u64>) -> String {
+    id.map_or_else(|| "-".to_owned(), |id| id.to_string())
+}
+
+fn matomo_cell(status: Option<bool>) -> &'static str {
+    match status {
+        Some(true) => "enforced",
+        Some(false) => "off",
+        None => "unknown",
+    }
+}
+
+/// Rule ids of `findings`: blocking ones first, then warnings, then waived, each marked.
+fn findings_cell(findings: &[Finding], id: impl Fn(&str) -> String) -> String {
+    let blocking = findings.iter().filter(|f| f.blocks()).map(|f| id(&f.rule));
+    let warnings = findings
+        .iter()
+        .filter(|f| f.waived.is_none() && f.severity == Severity::Warning)
+        .map(|f| format!("{} (warning)", id(&f.rule)));
+    let waived = findings
+        .iter()
+        .filter(|f| f.waived.is_some())
+        .map(|f| format!("{} (waived)", id(&f.rule)));
+    let all: Vec<String> = blocking.chain(warnings).chain(waived).collect();
+    if all.is_empty() {
+        "-".to_owned()
+    } else {
+        all.join(", ")
+    }
+}
+
+/// Left-aligned columns separated by two spaces, without trailing spaces.
+fn align(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|cell| cell.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                let pad = widths[c] - cell.chars().count() + 2;
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Escapes a Markdown table cell.
+fn md(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+    use crate::desired::model::{AnonymizeIp, Instance, Privacy, Site, VisitorLog, Waiver};
+
+    fn site(name: &str, urls: &[&str]) -> Site {
+        Site {
+            name: name.into(),
+            urls: urls.iter().map(|u| (*u).to_owned()).collect(),
+            ecommerce: Some(false),
+            exclude_unknown_urls: Some(true),
+            public_stats: Some(false),
+            visitor_log: Some(VisitorLog {
+                disabled: Some(true),
+                profile_disabled: Some(true),
+            }),
+            ..Site::default()
+        }
+    }
+
+    /// Three live sites (one compliant, one failing, one with a warning and a waiver)
+    /// and an instance whose IP mask is 1 byte.
+    fn mixed() -> (
+        Config,
+        BTreeMap<String, u64>,
+        BTreeMap<String, Option<bool>>,
+    ) {
+        let mut shop = site("Shop", &["https://shop.example.org"]);
+        shop.ecommerce = Some(true);
+        shop.visitor_log = Some(VisitorLog {
+            disabled: Some(false),
+            profile_disabled: Some(true),
+        });
+        let mut wiki = site("Wiki", &["https://wiki.example.org", "https://example.com"]);
+        wiki.exclude_unknown_urls = Some(false);
+        let config = Config {
+            sites: [
+                (
+                    "blog".to_owned(),
+                    site("Blog", &["https://blog.example.org"]),
+                ),
+                ("shop".to_owned(), shop),
+                ("wiki".to_owned(), wiki),
+            ]
+            .into(),
+            instance: Some(Instance {
+                privacy: Some(Privacy {
+                    anonymize_ip: Some(AnonymizeIp {
+                        enabled: Some(true),
+                        mask_bytes: Some(1),
+                        use_for_enrichment: Some(true),
+                    }),
+                    ..Privacy::default()
+                }),
+                ..Instance::default()
+            }),
+            waivers: vec![Waiver {
+                rule: "cnil.exclude-unknown-urls".into(),
+                sites: vec!["wiki".into()],
+                instance: false,
+                reason: "the wiki is also served from a CDN".into(),
+                expires: None,
+            }],
+            ..Config::default()
+        };
+        let ids = [("blog".into(), 1), ("shop".into(), 2), ("wiki".into(), 3)].into();
+        let status = [
+            ("blog".into(), Some(true)),
+            ("shop".into(), Some(false)),
+            ("wiki".into(), None),
+        ]
+        .into();
+        (config, ids, status)
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 6, 1).expect("date")
+    }
+
+    #[test]
+    fn mixed_audit_text_is_exact() {
+        let (config, ids, status) = mixed();
+        let report = audit(&config, &ids, &status, today());
+        assert!(report.has_failures());
+        let expected = "\
+SITE  ID  STATUS         MATOMO CNIL_V1  FINDINGS
+blog  1   compliant      enforced        -
+shop  2   NOT COMPLIANT  off             cnil.ecommerce, cnil.visitor-log
+wiki  3   compliant      unknown         cnil.cross-domain (warning), cnil.exclude-unknown-urls (waived)
+
+Instance: NOT COMPLIANT (cnil.ip-mask)
+
+Findings:
+  error   instance cnil.ip-mask: instance.privacy.anonymize_ip.mask_bytes is 1; the policy requires at least 2
+          fix: set instance.privacy.anonymize_ip.enabled: true and mask_bytes to at least policy.min_mask_bytes (2)
+  error   site[shop] cnil.ecommerce: sites.shop.ecommerce is true: ecommerce records orders, which the exemption does not cover
+          fix: set ecommerce: false; to keep a shop measured, waive cnil.ecommerce with a reason and keep instance.privacy.anonymize_order_id: true
+  error   site[shop] cnil.visitor-log: sites.shop.visitor_log.disabled is false: the visits log shows individual visits
+          fix: set visitor_log.disabled: true on the site (or instance.visitor_log.disabled: true)
+  warning site[wiki] cnil.cross-domain: sites.wiki.urls span several registrable domains (example.com, example.org): one site would be tracked across properties
+          fix: declare one site per registrable domain, and never enable cross-domain linking in the tracker
+  waived  site[wiki] cnil.exclude-unknown-urls: sites.wiki.exclude_unknown_urls is false: actions on any URL that carries this site's id are tracked
+          waived: the wiki is also served from a CDN
+          fix: set exclude_unknown_urls: true
+
+The opt-out and the tracking code live in each site's pages, not in Matomo: print compliant code with `matoform snippet SITE`.
+Audit: 2 of 3 sites compliant; 3 errors, 1 warning, 1 waived.
+";
+        assert_eq!(report.render_text(), expected);
+    }
+
+    #[test]
+    fn mixed_audit_markdown_is_exact() {
+        let (config, ids, status) = mixed();
+        let report = audit(&config, &ids, &status, today());
+        let expected = "\
+## matoform audit
+
+| Site | ID | Status | Matomo cnil_v1 | Findings |
+|---|---|---|---|---|
+| blog | 1 | ✅ compliant | enforced | - |
+| shop | 2 | ❌ not compliant | off | `cnil.ecommerce`, `cnil.visitor-log` |
+| wiki | 3 | ✅ compliant | unknown | `cnil.cross-domain` (warning), `cnil.exclude-unknown-urls` (waived) |
+
+**Instance:** NOT COMPLIANT (cnil.ip-mask)
+
+### Findings
+
+| Subject | Rule | Severity | Message | Fix |
+|---|---|---|---|---|
+| instance | `cnil.ip-mask` | error | instance.privacy.anonymize_ip.mask_bytes is 1; the policy requires at least 2 | set instance.privacy.anonymize_ip.enabled: true and mask_bytes to at least policy.min_mask_bytes (2) |
+| site[shop] | `cnil.ecommerce` | error | sites.shop.ecommerce is true: ecommerce records orders, which the exemption does not cover | set ecommerce: false; to keep a shop measured, waive cnil.ecommerce with a reason and keep instance.privacy.anonymize_order_id: true |
+| site[shop] | `cnil.visitor-log` | error | sites.shop.visitor_log.disabled is false: the visits log shows individual visits | set visitor_log.disabled: true on the site (or instance.visitor_log.disabled: true) |
+| site[wiki] | `cnil.cross-domain` | warning | sites.wiki.urls span several registrable domains (example.com, example.org): one site would be tracked across properties | declare one site per registrable domain, and never enable cross-domain linking in the tracker |
+| site[wiki] | `cnil.exclude-unknown-urls` | waived: the wiki is also served from a CDN | sites.wiki.exclude_unknown_urls is false: actions on any URL that carries this site's id are tracked | set exclude_unknown_urls: true |
+
+> The opt-out and the tracking code live in each site's pages, not in Matomo: print compliant code with `matoform snippet SITE`.
+
+**Audit: 2 of 3 sites compliant; 3 errors, 1 warning, 1 waived.**
+";
+        assert_eq!(report.render_markdown(), expected);
+    }
+
+    #[test]
+    fn json_carries_rows_and_findings() {
+        let (config, ids, status) = mixed();
+        let report = audit(&config, &ids, &status, today());
+        let json: serde_json::Value =
+            serde_json::from_str(&report.render_json()).expect("valid JSON");
+        assert_eq!(json["format_version"], 1);
+        assert_eq!(json["rows"][1]["key"], "shop");
+        assert_eq!(json["rows"][1]["compliant"], false);
+        assert_eq!(json["rows"][1]["matomo_cnil"], false);
+        assert_eq!(json["rows"][1]["findings"][0]["rule"], "cnil.ecommerce");
+        assert_eq!(json["rows"][2].get("matomo_cnil"), None);
+        assert_eq!(json["instance"][0]["rule"], "cnil.ip-mask");
+        assert_eq!(json["matomo_compliance"], true);
+    }
+
+    #[test]
+    fn compliant_instance_without_matomo_status_hides_the_column() {
+        let config = Config {
+            sites: [(
+                "blog".to_owned(),
+                site("Blog", &["https://blog.example.org"]),
+            )]
+            .into(),
+            ..Config::default()
+        };
+        let report = audit(&config, &BTreeMap::new(), &BTreeMap::new(), today());
+        assert!(!report.has_failures());
+        assert_eq!(
+            report.render_text(),
+            "\
+SITE  ID  STATUS     FINDINGS
+blog  -   compliant  -
+
+Instance: not checked (instance settings unknown)
+
+The opt-out and the tracking code live in each site's pages, not in Matomo: print compliant code with `matoform snippet SITE`.
+Audit: 1 of 1 sites compliant; 0 errors, 0 warnings, 0 waived.
+"
+        );
+    }
+
+    #[test]
+    fn audit_ignores_profile_none() {
+        let (mut config, ids, status) = mixed();
+        config.policy = Some(crate::desired::model::PolicyConfig {
+            profile: Some(PolicyProfile::None),
+            ..Default::default()
+        });
+        assert!(audit(&config, &ids, &status, today()).has_failures());
+    }
+
+    #[test]
+    fn unused_waiver_lands_in_waivers() {
+        let (mut config, ids, status) = mixed();
+        config.waivers.push(Waiver {
+            rule: "cnil.ecommerce".into(),
+            sites: vec!["blog".into()],
+            instance: false,
+            reason: "none".into(),
+            expires: None,
+        });
+        let report = audit(&config, &ids, &status, today());
+        assert_eq!(report.waivers.len(), 1);
+        assert_eq!(report.waivers[0].rule, "policy.waiver-unused");
+        assert_eq!(report.waivers[0].subject, "waiver[1]");
+    }
+}
