@@ -1,5 +1,7 @@
 //! Command implementations: each takes parsed arguments and returns an outcome.
 
+pub mod validate;
+
 use crate::cli::{Cli, Command};
 use crate::exit::Outcome;
 
@@ -22,6 +24,7 @@ pub fn init_logging(verbose: u8) {
 /// Runs a command.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
+        Command::Validate(args) => validate::run(&args),
         Command::Schema => {
             print!("{}", crate::schema::schema_json());
             Ok(Outcome::Success)

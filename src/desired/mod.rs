@@ -1,13 +1,17 @@
 //! Desired state: the YAML configuration, loaded from a file or a directory,
 //! checked against the JSON Schema and semantically, with every problem located.
 
+pub mod checks;
 pub mod load;
 pub mod model;
+pub mod schema_check;
+pub mod yaml;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use checks::normalize_url;
 pub use load::load;
 use model::Config;
 

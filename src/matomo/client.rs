@@ -89,7 +89,10 @@ impl Client {
 
     /// Read calls grouped into `API.getBulkRequest`, chunked and sent concurrently;
     /// one result per call, in order. Fails when an answer is truncated.
-    pub async fn bulk(&self, calls: &[Call]) -> Result<Vec<Result<Value, MatomoError>>, MatomoError> {
+    pub async fn bulk(
+        &self,
+        calls: &[Call],
+    ) -> Result<Vec<Result<Value, MatomoError>>, MatomoError> {
         let _ = calls;
         todo!()
     }
@@ -149,14 +152,22 @@ impl Client {
     }
 
     /// Updates a custom dimension (name, active, extractions, case sensitivity).
-    pub async fn update_dimension(&self, site: u64, dim: &DimensionState) -> Result<(), MatomoError> {
+    pub async fn update_dimension(
+        &self,
+        site: u64,
+        dim: &DimensionState,
+    ) -> Result<(), MatomoError> {
         let _ = (site, dim);
         todo!()
     }
 
     /// Writes the privacy settings: `setAnonymizeIpSettings` with every argument (names
     /// per version) and Do Not Track.
-    pub async fn set_privacy(&self, info: &MatomoInfo, privacy: &PrivacyState) -> Result<(), MatomoError> {
+    pub async fn set_privacy(
+        &self,
+        info: &MatomoInfo,
+        privacy: &PrivacyState,
+    ) -> Result<(), MatomoError> {
         let _ = (info, privacy);
         todo!()
     }
@@ -168,7 +179,10 @@ impl Client {
     }
 
     /// Writes the four global exclusion lists (a lone `,` clears one).
-    pub async fn set_global_exclusions(&self, exclusions: &ExclusionsState) -> Result<(), MatomoError> {
+    pub async fn set_global_exclusions(
+        &self,
+        exclusions: &ExclusionsState,
+    ) -> Result<(), MatomoError> {
         let _ = exclusions;
         todo!()
     }
@@ -186,7 +200,11 @@ impl Client {
     }
 
     /// Turns Matomo's `cnil_v1` compliance mode on or off for a site or (`None`) the instance.
-    pub async fn set_compliance(&self, site: Option<u64>, enforce: bool) -> Result<(), MatomoError> {
+    pub async fn set_compliance(
+        &self,
+        site: Option<u64>,
+        enforce: bool,
+    ) -> Result<(), MatomoError> {
         let _ = (site, enforce);
         todo!()
     }

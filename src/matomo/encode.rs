@@ -19,7 +19,11 @@ pub struct Call {
 impl Call {
     /// A call without parameters.
     pub fn new(method: impl Into<String>) -> Self {
-        Self { method: method.into(), params: Params::default(), site: None }
+        Self {
+            method: method.into(),
+            params: Params::default(),
+            site: None,
+        }
     }
 
     /// A call about one site: sets `idSite` and remembers the site for errors.
