@@ -136,6 +136,20 @@ impl Merged {
         }
     }
 
+    /// Copies the location of `pointer` alone (not its children), unless already known.
+    fn copy_own_location(&mut self, parsed: &Parsed, pointer: &str) {
+        if let Some(location) = parsed.keys.get(pointer) {
+            self.keys
+                .entry(pointer.to_string())
+                .or_insert_with(|| location.clone());
+        }
+        if let Some(location) = parsed.values.get(pointer) {
+            self.values
+                .entry(pointer.to_string())
+                .or_insert_with(|| location.clone());
+        }
+    }
+
     fn first_place(&self, pointer: &str) -> String {
         self.keys
             .get(pointer)
@@ -155,7 +169,8 @@ impl Merged {
                     let Some(sites) = value.as_object() else {
                         continue;
                     };
-                    self.copy_locations(parsed, &pointer, &pointer);
+                    // The `sites:` key itself (the first file's); each site is copied below.
+                    self.copy_own_location(parsed, &pointer);
                     for (site, body) in sites {
                         let site_pointer = format!("/sites/{}", escape(site));
                         if self.sites.contains_key(site) {
@@ -187,9 +202,7 @@ impl Merged {
                         self.copy_locations(parsed, &format!("/waivers/{i}"), &to);
                         self.waivers.push(waiver.clone());
                     }
-                    if !self.keys.contains_key("/waivers") {
-                        self.copy_locations(parsed, "/waivers", "/waivers");
-                    }
+                    self.copy_own_location(parsed, &pointer);
                 }
                 _ => {
                     if self.root.contains_key(key) {
