@@ -510,14 +510,17 @@ fn check_goals(checker: &mut Checker, goals: &serde_json::Map<String, Value>, si
                     );
                 }
             }
-            "exact" if matches!(attribute, "url" | "file" | "external_website") => {
-                if !(pattern.starts_with("http://") || pattern.starts_with("https://")) {
-                    checker.push(
-                        at,
-                        format!("goal `{key}`: an `exact` pattern must be a full URL starting with http:// or https:// (Matomo refuses `{pattern}`)"),
-                        Some("write the full URL, or use `pattern_type: contains`".into()),
-                    );
-                }
+            "exact"
+                if matches!(attribute, "url" | "file" | "external_website")
+                    && !(pattern.starts_with("http://") || pattern.starts_with("https://")) =>
+            {
+                checker.push(
+                    at,
+                    format!(
+                        "goal `{key}`: an `exact` pattern must be a full URL starting with http:// or https:// (Matomo refuses `{pattern}`)"
+                    ),
+                    Some("write the full URL, or use `pattern_type: contains`".into()),
+                );
             }
             _ => {}
         }
