@@ -70,7 +70,11 @@ pub fn load(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
         };
         let (parsed, syntax) = yaml::parse(file, &text);
         diagnostics.extend(syntax);
-        let Some(parsed) = parsed else { continue };
+        let Some(mut parsed) = parsed else { continue };
+        // An empty file (or one holding only comments) contributes nothing.
+        if parsed.value.is_null() {
+            parsed.value = Value::Object(serde_json::Map::new());
+        }
         diagnostics.extend(schema_check::check(&parsed, &validator));
         merged.add(&parsed, &mut diagnostics);
     }
@@ -278,10 +282,11 @@ mod tests {
             "waivers:\n  - { rule: cnil.ecommerce, sites: [b], reason: ok }\n",
         );
         write(dir.path(), "ignored.txt", "not: yaml: at all");
+        write(dir.path(), "empty.yaml", "# placeholder\n");
         let loaded = load(dir.path()).expect("valid");
         assert_eq!(loaded.config.sites.len(), 2);
         assert_eq!(loaded.config.waivers.len(), 2);
-        assert_eq!(loaded.files.len(), 3);
+        assert_eq!(loaded.files.len(), 4);
         let goal = loaded.locate("site[a].goal[contact]").expect("located");
         assert_eq!(
             (goal.file.ends_with("a.yaml"), goal.line, goal.col),
