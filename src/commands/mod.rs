@@ -5,6 +5,7 @@ pub mod context;
 pub mod import;
 pub mod plan;
 pub mod snapshot;
+pub mod validate;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Outcome;
@@ -28,6 +29,7 @@ pub fn init_logging(verbose: u8) {
 /// Runs a command.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
+        Command::Validate(args) => validate::run(&args),
         Command::Schema => {
             print!("{}", crate::schema::schema_json());
             Ok(Outcome::Success)

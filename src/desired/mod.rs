@@ -1,13 +1,17 @@
 //! Desired state: the YAML configuration, loaded from a file or a directory,
 //! checked against the JSON Schema and semantically, with every problem located.
 
+pub mod checks;
 pub mod load;
 pub mod model;
+pub mod schema_check;
+pub mod yaml;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use checks::normalize_url;
 pub use load::load;
 use model::Config;
 
@@ -106,30 +110,4 @@ pub fn resolve_path(given: Option<&Path>) -> anyhow::Result<PathBuf> {
     anyhow::bail!(
         "no configuration found: neither ./matoform.yaml nor ./matoform/ exists. Pass -c PATH."
     )
-}
-
-/// Normalises a site URL for comparison: scheme and host lower-cased, default port
-/// and trailing slash dropped. Unparseable input is only trimmed and lower-cased.
-pub fn normalize_url(raw: &str) -> String {
-    let trimmed = raw.trim();
-    match url::Url::parse(trimmed) {
-        Ok(parsed) if parsed.host_str().is_some() => {
-            let mut out = format!(
-                "{}://{}",
-                parsed.scheme(),
-                parsed.host_str().unwrap_or_default().to_lowercase()
-            );
-            if let Some(port) = parsed.port() {
-                out.push_str(&format!(":{port}"));
-            }
-            let path = parsed.path().trim_end_matches('/');
-            out.push_str(path);
-            if let Some(query) = parsed.query() {
-                out.push('?');
-                out.push_str(query);
-            }
-            out
-        }
-        _ => trimmed.trim_end_matches('/').to_lowercase(),
-    }
 }

@@ -1,0 +1,79 @@
+//! `validate`: load and check the configuration without contacting Matomo.
+
+use crate::cli::ValidateArgs;
+use crate::desired::{self, Loaded};
+use crate::exit::{Outcome, Reported};
+
+/// Validates the configuration. Invalid: every diagnostic on stderr, then
+/// "N problems found in PATH.", and a [`Reported`] error (exit 1). Valid: a one-line
+/// summary on stdout (exit 0).
+pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
+    let path = desired::resolve_path(args.config.config.as_deref())?;
+    match desired::load(&path) {
+        Ok(loaded) => {
+            println!("{}", summary(&loaded));
+            Ok(Outcome::Success)
+        }
+        Err(diagnostics) => {
+            for diagnostic in &diagnostics {
+                eprintln!("{diagnostic}");
+            }
+            let n = diagnostics.len();
+            let line = format!(
+                "{n} {} found in {}.",
+                plural(n, "problem", "problems"),
+                path.display()
+            );
+            eprintln!("{line}");
+            Err(Reported(line).into())
+        }
+    }
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// The one-line summary of a valid configuration, e.g.
+/// `Valid: 12 sites, 9 goals, 4 custom dimensions, instance settings, 1 waiver (3 files).`
+/// Goals, custom dimensions and waivers are left out when there are none.
+pub fn summary(loaded: &Loaded) -> String {
+    let config = &loaded.config;
+    let sites = config.sites.len();
+    let goals: usize = config
+        .sites
+        .values()
+        .map(|s| s.goals.as_ref().map_or(0, |g| g.len()))
+        .sum();
+    let dimensions: usize = config
+        .sites
+        .values()
+        .map(|s| s.custom_dimensions.as_ref().map_or(0, |d| d.len()))
+        .sum();
+    let waivers = config.waivers.len();
+    let mut parts = vec![format!("{sites} {}", plural(sites, "site", "sites"))];
+    if goals > 0 {
+        parts.push(format!("{goals} {}", plural(goals, "goal", "goals")));
+    }
+    if dimensions > 0 {
+        parts.push(format!(
+            "{dimensions} {}",
+            plural(dimensions, "custom dimension", "custom dimensions")
+        ));
+    }
+    if config.instance.is_some() {
+        parts.push("instance settings".into());
+    }
+    if waivers > 0 {
+        parts.push(format!(
+            "{waivers} {}",
+            plural(waivers, "waiver", "waivers")
+        ));
+    }
+    let files = loaded.files.len();
+    format!(
+        "Valid: {} ({files} {}).",
+        parts.join(", "),
+        plural(files, "file", "files")
+    )
+}

@@ -1,0 +1,677 @@
+//! Desired state, third step: semantic checks of the merged configuration, the ones a
+//! JSON Schema cannot express (timezones, currencies, URLs, IPs, regexes, uniqueness,
+//! waivers, secrets). They read the merged JSON value, so they run even when another
+//! part of the configuration has schema errors, and every problem is reported.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::schema_check::{SECRET_KEYS, did_you_mean, display_path};
+use super::yaml::{Parsed, escape, looks_like_token};
+use super::{Diagnostic, Location};
+
+const TIMEZONES: &str = include_str!("timezones.txt");
+const CURRENCIES: &str = include_str!("currencies.txt");
+
+fn list(data: &'static str) -> impl Iterator<Item = &'static str> {
+    data.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// Timezones Matomo accepts (its own list, `UTC` and `UTC±N` offsets included).
+pub fn timezones() -> &'static BTreeSet<&'static str> {
+    static SET: OnceLock<BTreeSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| list(TIMEZONES).collect())
+}
+
+/// Currency codes Matomo accepts.
+pub fn currencies() -> &'static BTreeSet<&'static str> {
+    static SET: OnceLock<BTreeSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| list(CURRENCIES).collect())
+}
+
+/// The form under which two site URLs are the same: scheme and host lower-cased,
+/// default port (80 for http, 443 for https) and trailing slashes dropped. Anything
+/// that does not parse as a URL is only trimmed and lower-cased.
+pub fn normalize_url(url: &str) -> String {
+    let trimmed = url.trim();
+    match url::Url::parse(trimmed) {
+        Ok(parsed) if parsed.has_host() => {
+            // `url` already lower-cases scheme and host and drops default ports.
+            let mut out = format!(
+                "{}://{}",
+                parsed.scheme(),
+                parsed.host_str().unwrap_or_default()
+            );
+            if let Some(port) = parsed.port() {
+                out.push_str(&format!(":{port}"));
+            }
+            out.push_str(parsed.path().trim_end_matches('/'));
+            if let Some(query) = parsed.query() {
+                out.push('?');
+                out.push_str(query);
+            }
+            out
+        }
+        _ => trimmed.trim_end_matches('/').to_lowercase(),
+    }
+}
+
+/// Whether an exclusion entry is an IP form Matomo accepts: `1.2.3.4`, `1.2.3.*`,
+/// `1.2.3.4/24`, an IPv6 address, or an IPv6 CIDR range.
+pub fn is_valid_ip_pattern(text: &str) -> bool {
+    let text = text.trim();
+    if let Some((address, bits)) = text.split_once('/') {
+        let Ok(bits) = bits.parse::<u8>() else {
+            return false;
+        };
+        if bits.to_string() != text.split_once('/').map(|(_, b)| b).unwrap_or_default() {
+            return false;
+        }
+        return (address.parse::<Ipv4Addr>().is_ok() && bits <= 32)
+            || (address.parse::<Ipv6Addr>().is_ok() && bits <= 128);
+    }
+    if text.contains('*') {
+        let parts: Vec<&str> = text.split('.').collect();
+        if parts.len() != 4 {
+            return false;
+        }
+        // Wildcards only at the end: 1.2.3.*, 1.2.*.*.
+        let first_star = parts.iter().position(|p| *p == "*").unwrap_or(4);
+        return first_star > 0
+            && parts[first_star..].iter().all(|p| *p == "*")
+            && parts[..first_star]
+                .iter()
+                .all(|p| p.parse::<u8>().is_ok_and(|n| n.to_string() == *p));
+    }
+    text.parse::<Ipv4Addr>().is_ok() || text.parse::<Ipv6Addr>().is_ok()
+}
+
+/// Whether a site key is lower-case letters, digits and dashes.
+fn is_valid_site_key(key: &str) -> bool {
+    !key.is_empty()
+        && !key.starts_with('-')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn suggest_site_key(key: &str) -> String {
+    let mut out = String::new();
+    for c in key.trim().to_lowercase().chars() {
+        let c = match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            c if c.is_ascii_alphanumeric() => c,
+            _ => '-',
+        };
+        if !(c == '-' && (out.is_empty() || out.ends_with('-'))) {
+            out.push(c);
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+struct Checker<'a> {
+    doc: &'a Parsed,
+    out: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn at(&self, pointer: &str) -> Location {
+        self.doc
+            .values
+            .get(pointer)
+            .or_else(|| self.doc.locate(pointer))
+            .cloned()
+            .unwrap_or_default_location()
+    }
+
+    fn key_at(&self, pointer: &str) -> Location {
+        self.doc
+            .locate(pointer)
+            .cloned()
+            .unwrap_or_default_location()
+    }
+
+    fn push(&mut self, location: Location, message: String, fix: Option<String>) {
+        self.out.push(Diagnostic {
+            location,
+            message,
+            fix,
+        });
+    }
+}
+
+trait OrDefaultLocation {
+    fn unwrap_or_default_location(self) -> Location;
+}
+
+impl OrDefaultLocation for Option<Location> {
+    fn unwrap_or_default_location(self) -> Location {
+        self.unwrap_or(Location {
+            file: Default::default(),
+            line: 1,
+            col: 1,
+        })
+    }
+}
+
+/// Runs every semantic check on the merged configuration.
+pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
+    let mut checker = Checker {
+        doc,
+        out: Vec::new(),
+    };
+    secrets(&mut checker, &doc.value, "");
+    let root = &doc.value;
+    let empty = serde_json::Map::new();
+    let sites = root
+        .get("sites")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+
+    if let Some(instance) = root.get("instance").and_then(Value::as_object) {
+        if let Some(ips) = instance.get("exclusions").and_then(|e| e.get("ips")) {
+            check_ips(&mut checker, ips, "/instance/exclusions/ips");
+        }
+        if let Some(defaults) = instance.get("defaults") {
+            check_timezone(
+                &mut checker,
+                defaults.get("timezone"),
+                "/instance/defaults/timezone",
+            );
+            check_currency(
+                &mut checker,
+                defaults.get("currency"),
+                "/instance/defaults/currency",
+            );
+        }
+    }
+    if let Some(url) = root
+        .get("matomo")
+        .and_then(|m| m.get("url"))
+        .and_then(Value::as_str)
+    {
+        check_url(&mut checker, url, "/matomo/url");
+    }
+
+    let mut ids: BTreeMap<u64, String> = BTreeMap::new();
+    let mut claimed: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for (key, site) in sites {
+        let base = format!("/sites/{}", escape(key));
+        if !is_valid_site_key(key) {
+            let suggestion = suggest_site_key(key);
+            checker.push(
+                checker.key_at(&base),
+                format!("site key `{key}` must be lower-case letters, digits and dashes"),
+                Some(if suggestion.is_empty() {
+                    "rename it, e.g. `mon-service`".into()
+                } else {
+                    format!("rename it to `{suggestion}`")
+                }),
+            );
+        }
+        if let Some(id) = site.get("id").and_then(Value::as_u64) {
+            if let Some(first) = ids.get(&id) {
+                let first_at = checker.at(&format!("/sites/{}/id", escape(first)));
+                checker.push(
+                    checker.at(&format!("{base}/id")),
+                    format!("site id {id} is given to both `{first}` ({first_at}) and `{key}`"),
+                    Some("each Matomo site can be bound by one entry only: remove or correct one of the ids".into()),
+                );
+            } else {
+                ids.insert(id, key.clone());
+            }
+        }
+        if let Some(urls) = site.get("urls").and_then(Value::as_array) {
+            for (i, url) in urls.iter().enumerate() {
+                let Some(url) = url.as_str() else { continue };
+                let pointer = format!("{base}/urls/{i}");
+                if !check_url(&mut checker, url, &pointer) {
+                    continue;
+                }
+                let normal = normalize_url(url);
+                match claimed.get(&normal) {
+                    Some((other, other_pointer)) => {
+                        let first_at = checker.at(other_pointer);
+                        let message = if other == key {
+                            format!(
+                                "URL {url} is listed twice for site `{key}` (also at {first_at})"
+                            )
+                        } else {
+                            format!(
+                                "URL {url} is claimed by sites `{other}` ({first_at}) and `{key}`"
+                            )
+                        };
+                        checker.push(
+                            checker.at(&pointer),
+                            message,
+                            Some("a URL belongs to one site: remove it from one of them".into()),
+                        );
+                    }
+                    None => {
+                        claimed.insert(normal, (key.clone(), pointer));
+                    }
+                }
+            }
+        }
+        check_timezone(
+            &mut checker,
+            site.get("timezone"),
+            &format!("{base}/timezone"),
+        );
+        check_currency(
+            &mut checker,
+            site.get("currency"),
+            &format!("{base}/currency"),
+        );
+        if let Some(ips) = site.get("exclusions").and_then(|e| e.get("ips")) {
+            check_ips(&mut checker, ips, &format!("{base}/exclusions/ips"));
+        }
+        if let Some(goals) = site.get("goals").and_then(Value::as_object) {
+            check_goals(&mut checker, goals, &base);
+        }
+        if let Some(dimensions) = site.get("custom_dimensions").and_then(Value::as_object) {
+            check_dimensions(&mut checker, dimensions, &base);
+        }
+    }
+
+    if let Some(waivers) = root.get("waivers").and_then(Value::as_array) {
+        for (i, waiver) in waivers.iter().enumerate() {
+            let base = format!("/waivers/{i}");
+            if let Some(reason) = waiver.get("reason").and_then(Value::as_str) {
+                if reason.trim().is_empty() {
+                    checker.push(
+                        checker.at(&format!("{base}/reason")),
+                        "waiver reason is empty".into(),
+                        Some(
+                            "write why the exception is acceptable; it is shown in every output"
+                                .into(),
+                        ),
+                    );
+                }
+            }
+            let listed = waiver.get("sites").and_then(Value::as_array);
+            for (j, site) in listed.into_iter().flatten().enumerate() {
+                let Some(site) = site.as_str() else { continue };
+                if !sites.contains_key(site) {
+                    let fix = match did_you_mean(site, sites.keys().map(String::as_str)) {
+                        Some(candidate) => format!("did you mean `{candidate}`?"),
+                        None => "name a site key defined under `sites:`".into(),
+                    };
+                    checker.push(
+                        checker.at(&format!("{base}/sites/{j}")),
+                        format!("waiver names unknown site `{site}`"),
+                        Some(fix),
+                    );
+                }
+            }
+            let instance = waiver
+                .get("instance")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            if listed.is_none_or(|l| l.is_empty()) && !instance && waiver.is_object() {
+                checker.push(
+                    checker.key_at(&base),
+                    "waiver covers nothing".into(),
+                    Some(
+                        "list the sites it covers (`sites: [key]`) or set `instance: true`".into(),
+                    ),
+                );
+            }
+        }
+    }
+    checker.out
+}
+
+/// Refuses secrets: keys named like a token or password, and 32-hex-character values.
+fn secrets(checker: &mut Checker, value: &Value, pointer: &str) {
+    const FIX: &str = "remove it: secrets come from MATOMO_TOKEN / --token-file";
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let child_pointer = format!("{pointer}/{}", escape(key));
+                if SECRET_KEYS.contains(&key.to_lowercase().as_str()) {
+                    checker.push(
+                        checker.key_at(&child_pointer),
+                        format!("`{key}` looks like a secret; matoform refuses secrets in configuration files"),
+                        Some(FIX.into()),
+                    );
+                } else {
+                    secrets(checker, child, &child_pointer);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                secrets(checker, child, &format!("{pointer}/{i}"));
+            }
+        }
+        Value::String(text) => {
+            let in_url = text.contains("token_auth=");
+            if looks_like_token(text.trim()) || in_url {
+                checker.push(
+                    checker.at(pointer),
+                    format!("{} looks like a Matomo API token; matoform refuses secrets in configuration files", display_path(pointer)),
+                    Some(FIX.into()),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Checks one URL (http/https with a host); returns whether it is valid.
+fn check_url(checker: &mut Checker, url: &str, pointer: &str) -> bool {
+    let problem = match url::Url::parse(url.trim()) {
+        Ok(parsed) if !matches!(parsed.scheme(), "http" | "https") => {
+            Some(format!("scheme `{}` is not http or https", parsed.scheme()))
+        }
+        Ok(parsed) if parsed.host_str().is_none_or(str::is_empty) => {
+            Some("it has no host".to_string())
+        }
+        Ok(_) if url.trim() != url || url.contains(' ') => Some("it contains spaces".to_string()),
+        Ok(_) => None,
+        Err(url::ParseError::RelativeUrlWithoutBase) => Some("it has no scheme".to_string()),
+        Err(err) => Some(err.to_string()),
+    };
+    match problem {
+        None => true,
+        Some(problem) => {
+            let fix = if !url.contains("://") {
+                format!(
+                    "write the full URL, e.g. `https://{}`",
+                    url.trim().trim_start_matches('/')
+                )
+            } else {
+                "write a URL such as `https://www.example.org`".into()
+            };
+            checker.push(
+                checker.at(pointer),
+                format!(
+                    "malformed URL `{url}` in {}: {problem}",
+                    display_path(pointer)
+                ),
+                Some(fix),
+            );
+            false
+        }
+    }
+}
+
+fn check_timezone(checker: &mut Checker, value: Option<&Value>, pointer: &str) {
+    let Some(tz) = value.and_then(Value::as_str) else {
+        return;
+    };
+    if timezones().contains(tz) {
+        return;
+    }
+    let fix = match timezones().iter().find(|t| t.eq_ignore_ascii_case(tz)) {
+        Some(exact) => format!("did you mean `{exact}`?"),
+        None => match did_you_mean(tz, timezones().iter().copied()) {
+            Some(candidate) => format!("did you mean `{candidate}`?"),
+            None => "use an IANA name Matomo knows (`Europe/Paris`), `UTC`, or an offset such as `UTC+2` or `UTC+5.5`".into(),
+        },
+    };
+    checker.push(
+        checker.at(pointer),
+        format!("unknown timezone `{tz}` in {}", display_path(pointer)),
+        Some(fix),
+    );
+}
+
+fn check_currency(checker: &mut Checker, value: Option<&Value>, pointer: &str) {
+    let Some(code) = value.and_then(Value::as_str) else {
+        return;
+    };
+    if currencies().contains(code) {
+        return;
+    }
+    let upper = code.to_uppercase();
+    let fix = if currencies().contains(upper.as_str()) {
+        format!("write it in upper case: `{upper}`")
+    } else {
+        "use an ISO 4217 code Matomo knows, e.g. `EUR`".into()
+    };
+    checker.push(
+        checker.at(pointer),
+        format!("unknown currency `{code}` in {}", display_path(pointer)),
+        Some(fix),
+    );
+}
+
+fn check_ips(checker: &mut Checker, ips: &Value, pointer: &str) {
+    for (i, ip) in ips.as_array().into_iter().flatten().enumerate() {
+        let Some(text) = ip.as_str() else { continue };
+        if !is_valid_ip_pattern(text) {
+            checker.push(
+                checker.at(&format!("{pointer}/{i}")),
+                format!("`{text}` is not an IP address, CIDR range or wildcard pattern"),
+                Some("use one of Matomo's forms: 1.2.3.4, 1.2.3.*, 1.2.3.0/24, 2001:db8::1, 2001:db8::/32".into()),
+            );
+        }
+    }
+}
+
+fn check_goals(checker: &mut Checker, goals: &serde_json::Map<String, Value>, site_pointer: &str) {
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for (key, goal) in goals {
+        let base = format!("{site_pointer}/goals/{}", escape(key));
+        if let Some(name) = goal.get("name").and_then(Value::as_str) {
+            let normal = name.trim().to_lowercase();
+            if let Some(first) = names.get(&normal) {
+                let first_at = checker.at(first);
+                checker.push(
+                    checker.at(&format!("{base}/name")),
+                    format!("goal name `{name}` is used twice in this site (also at {first_at})"),
+                    Some("goals are bound by name: give each goal of a site its own name".into()),
+                );
+            } else {
+                names.insert(normal, format!("{base}/name"));
+            }
+        }
+        let attribute = goal
+            .get("match_attribute")
+            .and_then(Value::as_str)
+            .unwrap_or("url");
+        let pattern_type = goal
+            .get("pattern_type")
+            .and_then(Value::as_str)
+            .unwrap_or("contains");
+        let pattern = goal.get("pattern").and_then(Value::as_str);
+        if attribute == "manually" {
+            continue;
+        }
+        let Some(pattern) = pattern.filter(|p| !p.is_empty()) else {
+            checker.push(
+                checker.key_at(&base),
+                format!("goal `{key}` matches on `{attribute}` but has no `pattern`"),
+                Some("add `pattern:` (what to match), or use `match_attribute: manually`".into()),
+            );
+            continue;
+        };
+        let at = checker.at(&format!("{base}/pattern"));
+        match pattern_type {
+            "regex" => {
+                if let Err(err) = fancy_regex::Regex::new(pattern) {
+                    checker.push(
+                        at,
+                        format!("invalid regular expression in goal `{key}`: {err}"),
+                        Some("fix the regex, or use `pattern_type: contains`".into()),
+                    );
+                }
+            }
+            "exact"
+                if matches!(attribute, "url" | "file" | "external_website")
+                    && !(pattern.starts_with("http://") || pattern.starts_with("https://")) =>
+            {
+                checker.push(
+                    at,
+                    format!(
+                        "goal `{key}`: an `exact` pattern must be a full URL starting with http:// or https:// (Matomo refuses `{pattern}`)"
+                    ),
+                    Some("write the full URL, or use `pattern_type: contains`".into()),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+fn check_dimensions(
+    checker: &mut Checker,
+    dimensions: &serde_json::Map<String, Value>,
+    site_pointer: &str,
+) {
+    for (key, dimension) in dimensions {
+        let base = format!("{site_pointer}/custom_dimensions/{}", escape(key));
+        let scope = dimension.get("scope").and_then(Value::as_str).unwrap_or("");
+        let Some(extractions) = dimension.get("extractions").and_then(Value::as_array) else {
+            continue;
+        };
+        if scope == "visit" && !extractions.is_empty() {
+            checker.push(
+                checker.key_at(&format!("{base}/extractions")),
+                format!("custom dimension `{key}` has extractions, but extractions work only in `action` scope"),
+                Some("remove `extractions`, or use `scope: action`".into()),
+            );
+        }
+        for (i, extraction) in extractions.iter().enumerate() {
+            let pointer = format!("{base}/extractions/{i}");
+            let kind = extraction.get("dimension").and_then(Value::as_str);
+            if let Some(kind) = kind {
+                if !matches!(kind, "url" | "urlparam" | "action_name") {
+                    checker.push(
+                        checker.at(&format!("{pointer}/dimension")),
+                        format!("extraction dimension `{kind}` is not one of: url, urlparam, action_name"),
+                        None,
+                    );
+                    continue;
+                }
+            }
+            let Some(pattern) = extraction.get("pattern").and_then(Value::as_str) else {
+                continue;
+            };
+            if kind == Some("urlparam") {
+                continue;
+            }
+            let at = checker.at(&format!("{pointer}/pattern"));
+            match fancy_regex::Regex::new(pattern) {
+                Err(err) => checker.push(
+                    at,
+                    format!("invalid regular expression in extraction: {err}"),
+                    None,
+                ),
+                Ok(regex) if regex.captures_len() != 2 => checker.push(
+                    at,
+                    "an extraction pattern needs exactly one group in round brackets".into(),
+                    Some("e.g. `^/blog/(.+)$`".into()),
+                ),
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_normalise() {
+        assert_eq!(
+            normalize_url("HTTPS://WWW.Example.org:443/"),
+            "https://www.example.org"
+        );
+        assert_eq!(normalize_url("http://example.org:80"), "http://example.org");
+        assert_eq!(
+            normalize_url("http://example.org:8080/app/"),
+            "http://example.org:8080/app"
+        );
+        assert_ne!(
+            normalize_url("http://example.org"),
+            normalize_url("https://example.org")
+        );
+    }
+
+    #[test]
+    fn ip_forms_matomo_accepts() {
+        for ok in [
+            "1.2.3.4",
+            "1.2.3.*",
+            "1.2.*.*",
+            "10.0.0.0/8",
+            "1.2.3.4/32",
+            "::1",
+            "2001:db8::/32",
+            "2001:db8::1",
+        ] {
+            assert!(is_valid_ip_pattern(ok), "{ok}");
+        }
+        for bad in [
+            "999.1.1.1",
+            "not-an-ip",
+            "1.2.3",
+            "1.2.*.4",
+            "10.0.0.0/33",
+            "1.2.3.4/",
+            "*.*.*.*",
+            "2001:db8::/129",
+            "",
+        ] {
+            assert!(!is_valid_ip_pattern(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn matomo_lists_are_embedded() {
+        assert!(timezones().contains("Europe/Paris"));
+        assert!(timezones().contains("UTC"));
+        assert!(timezones().contains("UTC+5.5"));
+        assert!(!timezones().contains("Mars/Olympus"));
+        assert!(currencies().contains("EUR"));
+        assert!(!currencies().contains("XXX"));
+    }
+
+    #[test]
+    fn lists_match_the_recordings() {
+        let tz: Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/matomo-5.0.2/SitesManager.getTimezonesList__superuser.json"
+        ))
+        .expect("json");
+        let mut recorded = BTreeSet::new();
+        for group in tz["response"]["body"].as_object().expect("groups").values() {
+            recorded.extend(group.as_object().expect("zones").keys().cloned());
+        }
+        let embedded: BTreeSet<String> = timezones().iter().map(|s| s.to_string()).collect();
+        assert_eq!(embedded, recorded);
+        let cur: Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/matomo-5.0.2/SitesManager.getCurrencyList__superuser.json"
+        ))
+        .expect("json");
+        let recorded: BTreeSet<String> = cur["response"]["body"]
+            .as_object()
+            .expect("codes")
+            .keys()
+            .cloned()
+            .collect();
+        let embedded: BTreeSet<String> = currencies().iter().map(|s| s.to_string()).collect();
+        assert_eq!(embedded, recorded);
+    }
+
+    #[test]
+    fn site_keys() {
+        assert!(is_valid_site_key("mon-service-2"));
+        assert!(!is_valid_site_key("Mon_Service"));
+        assert_eq!(suggest_site_key("Mon Service Été"), "mon-service-ete");
+    }
+}
