@@ -27,7 +27,11 @@ impl Fail {
     /// The message.
     pub fn message(&self) -> &str {
         match self {
-            Fail::Access(m) | Fail::Error(m) | Fail::Param(m) | Fail::Type(m) | Fail::NotFound(m) => m,
+            Fail::Access(m)
+            | Fail::Error(m)
+            | Fail::Param(m)
+            | Fail::Type(m)
+            | Fail::NotFound(m) => m,
         }
     }
 
@@ -85,7 +89,8 @@ fn unexpected_site(raw: &str) -> Fail {
 }
 
 fn esc(s: &str) -> String {
-    html_escape::encode_double_quoted_attribute(&html_escape::encode_text(s)).replace('\'', "&#039;")
+    html_escape::encode_double_quoted_attribute(&html_escape::encode_text(s))
+        .replace('\'', "&#039;")
 }
 
 /// PHP `(bool)` of a request string.
@@ -95,7 +100,10 @@ fn php_bool(s: &str) -> bool {
 
 /// A typed bool parameter (5.6+): `1`/`true` true, `0`/`false`/`` false.
 fn typed_bool(s: &str) -> bool {
-    matches!(s.trim().to_ascii_lowercase().as_str(), "1" | "true" | "on" | "yes")
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "on" | "yes"
+    )
 }
 
 /// PHP `urldecode()`.
@@ -148,14 +156,22 @@ fn valid_ip(ip: &str) -> bool {
     }
     let parts: Vec<&str> = addr.split('.').collect();
     parts.len() == 4
-        && parts
-            .iter()
-            .all(|p| *p == "*" || (!p.is_empty() && p.len() <= 3 && p.parse::<u16>().is_ok_and(|n| n <= 255)))
+        && parts.iter().all(|p| {
+            *p == "*" || (!p.is_empty() && p.len() <= 3 && p.parse::<u16>().is_ok_and(|n| n <= 255))
+        })
 }
 
 const TZ_AREAS: &[&str] = &[
-    "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
-    "Indian", "Pacific",
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
 ];
 
 fn valid_timezone(tz: &str) -> bool {
@@ -168,7 +184,9 @@ fn valid_timezone(tz: &str) -> bool {
     }
     match tz.split_once('/') {
         Some((area, city)) => {
-            TZ_AREAS.contains(&area) && !city.is_empty() && !["City", "Olympus", "Zone"].contains(&city)
+            TZ_AREAS.contains(&area)
+                && !city.is_empty()
+                && !["City", "Olympus", "Zone"].contains(&city)
         }
         None => false,
     }
@@ -260,8 +278,16 @@ impl Call<'_> {
             return Some(Access::Admin);
         }
         match &self.login {
-            Some(l) => self.st.users.get(l).and_then(|u| u.access.get(&site).copied()),
-            None => self.st.anonymous_view.contains(&site).then_some(Access::View),
+            Some(l) => self
+                .st
+                .users
+                .get(l)
+                .and_then(|u| u.access.get(&site).copied()),
+            None => self
+                .st
+                .anonymous_view
+                .contains(&site)
+                .then_some(Access::View),
         }
     }
 
@@ -358,7 +384,9 @@ impl Call<'_> {
         match self.s("passwordConfirmation") {
             None | Some("") => Err(Fail::Error(msg_missing.into())),
             Some(pw) if self.password_ok(pw) => Ok(()),
-            Some(_) => Err(Fail::Error("The current password you entered is not correct.".into())),
+            Some(_) => Err(Fail::Error(
+                "The current password you entered is not correct.".into(),
+            )),
         }
     }
 
@@ -389,7 +417,9 @@ impl Call<'_> {
             ("SitesManager", "getAllSites") => {
                 self.check_super()?;
                 let ids: Vec<u32> = self.st.sites.keys().copied().collect();
-                Ok(J::Array(ids.iter().map(|id| self.site_json(*id, false)).collect()))
+                Ok(J::Array(
+                    ids.iter().map(|id| self.site_json(*id, false)).collect(),
+                ))
             }
             ("SitesManager", "getAllSitesId") => {
                 self.check_super()?;
@@ -464,7 +494,12 @@ impl Call<'_> {
             }
             ("SitesManager", "getExcludedReferrersGlobal") => {
                 self.check_some(Access::Admin)?;
-                val(self.st.options.excluded_referrers_global.clone().unwrap_or_default())
+                val(self
+                    .st
+                    .options
+                    .excluded_referrers_global
+                    .clone()
+                    .unwrap_or_default())
             }
             ("SitesManager", "setGlobalExcludedReferrers") => {
                 self.check_super()?;
@@ -522,7 +557,9 @@ impl Call<'_> {
                 self.st.options.default_currency = c;
                 val(true)
             }
-            ("SitesManager", "setGlobalQueryParamExclusion") if v57 => self.set_query_param_exclusion(),
+            ("SitesManager", "setGlobalQueryParamExclusion") if v57 => {
+                self.set_query_param_exclusion()
+            }
             ("SitesManager", "getExclusionTypeForQueryParams") if v57 => {
                 self.check_some(Access::View)?;
                 let site = self.optional_site()?;
@@ -534,9 +571,18 @@ impl Call<'_> {
             }
             ("SitesManager", "getExcludedQueryParameters") if v57 => {
                 let id = self.site("idSite", Access::View)?;
-                let mut list = self.effective_query_params(Some(id));
+                let mut list: Vec<String> = self
+                    .effective_query_params(Some(id))
+                    .into_iter()
+                    .filter(|x| !x.is_empty())
+                    .collect();
                 if let Some(site) = self.st.sites.get(&id) {
-                    list.extend(site.excluded_parameters.split(',').filter(|x| !x.is_empty()).map(String::from));
+                    list.extend(
+                        site.excluded_parameters
+                            .split(',')
+                            .filter(|x| !x.is_empty())
+                            .map(String::from),
+                    );
                 }
                 Ok(json!(list))
             }
@@ -554,11 +600,13 @@ impl Call<'_> {
             ("Goals", "getGoal") => {
                 let id = self.site("idSite", Access::View)?;
                 let gid = self.req("idGoal")?;
-                match gid
-                    .parse::<u32>()
-                    .ok()
-                    .and_then(|g| self.st.goals.get(&id).and_then(|m| m.get(&g)).map(|x| (g, x)))
-                {
+                match gid.parse::<u32>().ok().and_then(|g| {
+                    self.st
+                        .goals
+                        .get(&id)
+                        .and_then(|m| m.get(&g))
+                        .map(|x| (g, x))
+                }) {
                     Some((g, goal)) if goal.deleted == 0 => Ok(goal_json(id, g, goal)),
                     _ => ok(),
                 }
@@ -579,8 +627,15 @@ impl Call<'_> {
             }
             ("CustomDimensions", "getConfiguredCustomDimensions") => {
                 let id = self.site("idSite", Access::View)?;
-                let dims = self.st.custom_dimensions.get(&id).cloned().unwrap_or_default();
-                Ok(J::Array(dims.iter().map(|d| dimension_json(id, d)).collect()))
+                let dims = self
+                    .st
+                    .custom_dimensions
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_default();
+                Ok(J::Array(
+                    dims.iter().map(|d| dimension_json(id, d)).collect(),
+                ))
             }
             ("CustomDimensions", "configureNewCustomDimension") => self.new_dimension(),
             ("CustomDimensions", "configureExistingCustomDimension") => self.existing_dimension(),
@@ -594,7 +649,10 @@ impl Call<'_> {
             ("PrivacyManager", "getAnonymisationSettings") if v57 => self.get_anonymisation(),
             ("PrivacyManager", "getAvailableVisitColumnsToAnonymize") => {
                 self.check_super()?;
-                Ok(serde_json::from_str(include_str!("assets/visit_columns.json")).unwrap_or(J::Null))
+                Ok(
+                    serde_json::from_str(include_str!("assets/visit_columns.json"))
+                        .unwrap_or(J::Null),
+                )
             }
             ("PrivacyManager", "activateDoNotTrack") => {
                 self.check_super()?;
@@ -640,13 +698,20 @@ impl Call<'_> {
                 let r = &mut self.st.options.retention;
                 r.delete_reports_enable = enable;
                 r.delete_reports_older_than = months;
-                [r.keep_basic, r.keep_day, r.keep_week, r.keep_month, r.keep_year, r.keep_range, r.keep_segments] =
-                    keeps;
+                [
+                    r.keep_basic,
+                    r.keep_day,
+                    r.keep_week,
+                    r.keep_month,
+                    r.keep_year,
+                    r.keep_range,
+                    r.keep_segments,
+                ] = keeps;
                 val(true)
             }
-            ("PrivacyManager", "getCompliancePolicies") if v57 => Ok(serde_json::from_str(include_str!(
-                "assets/compliance_policies.json"
-            ))
+            ("PrivacyManager", "getCompliancePolicies") if v57 => Ok(serde_json::from_str(
+                include_str!("assets/compliance_policies.json"),
+            )
             .unwrap_or(J::Null)),
             ("PrivacyManager", "getComplianceStatus") if v57 => self.get_compliance(),
             ("PrivacyManager", "setComplianceStatus") if v57 => self.set_compliance(),
@@ -690,7 +755,10 @@ impl Call<'_> {
 
     fn bulk(&mut self) -> R {
         let urls: Vec<String> = match self.opt("urls") {
-            Some(PV::Arr(items)) => items.iter().filter_map(|(_, v)| v.as_str().map(String::from)).collect(),
+            Some(PV::Arr(items)) => items
+                .iter()
+                .filter_map(|(_, v)| v.as_str().map(String::from))
+                .collect(),
             Some(PV::Str(s)) if !s.is_empty() => vec![s.clone()],
             _ => return Err(missing("urls")),
         };
@@ -734,12 +802,21 @@ impl Call<'_> {
         let mut m = Map::new();
         m.insert("idsite".into(), json!(id));
         m.insert("name".into(), json!(s.name));
-        m.insert("main_url".into(), json!(s.urls.first().cloned().unwrap_or_default()));
+        m.insert(
+            "main_url".into(),
+            json!(s.urls.first().cloned().unwrap_or_default()),
+        );
         m.insert("ts_created".into(), json!(s.ts_created));
         m.insert("ecommerce".into(), json!(s.ecommerce));
         m.insert("sitesearch".into(), json!(s.sitesearch));
-        m.insert("sitesearch_keyword_parameters".into(), json!(s.sitesearch_keyword_parameters));
-        m.insert("sitesearch_category_parameters".into(), json!(s.sitesearch_category_parameters));
+        m.insert(
+            "sitesearch_keyword_parameters".into(),
+            json!(s.sitesearch_keyword_parameters),
+        );
+        m.insert(
+            "sitesearch_category_parameters".into(),
+            json!(s.sitesearch_category_parameters),
+        );
         m.insert("timezone".into(), json!(s.timezone));
         m.insert("currency".into(), json!(s.currency));
         m.insert("exclude_unknown_urls".into(), json!(s.exclude_unknown_urls));
@@ -773,11 +850,14 @@ impl Call<'_> {
             .copied()
             .filter(|id| self.access(*id) == Some(Access::Admin))
             .collect();
-        Ok(J::Array(ids.iter().map(|id| self.site_json(*id, alias)).collect()))
+        Ok(J::Array(
+            ids.iter().map(|id| self.site_json(*id, alias)).collect(),
+        ))
     }
 
     fn live_settings_json(&self, log: bool, profile: bool) -> J {
-        let template: J = serde_json::from_str(include_str!("assets/site_settings.json")).unwrap_or(J::Null);
+        let template: J =
+            serde_json::from_str(include_str!("assets/site_settings.json")).unwrap_or(J::Null);
         let mut live = template.get(1).cloned().unwrap_or(J::Null);
         if let Some(settings) = live.get_mut("settings").and_then(J::as_array_mut) {
             for s in settings.iter_mut() {
@@ -795,7 +875,8 @@ impl Call<'_> {
         let Some(site) = self.st.sites.get(&id) else {
             return J::Null;
         };
-        let mut template: J = serde_json::from_str(include_str!("assets/site_settings.json")).unwrap_or(J::Null);
+        let mut template: J =
+            serde_json::from_str(include_str!("assets/site_settings.json")).unwrap_or(J::Null);
         let split = |s: &str| -> J { json!(s.split(',').collect::<Vec<_>>()) };
         let kw_global = self
             .st
@@ -803,10 +884,23 @@ impl Call<'_> {
             .search_keyword_parameters_global
             .clone()
             .unwrap_or_else(|| DEFAULT_SEARCH_KEYWORDS.into());
-        let cat_global = self.st.options.search_category_parameters_global.clone().unwrap_or_default();
-        if let Some(settings) = template.get_mut(0).and_then(|w| w.get_mut("settings")).and_then(J::as_array_mut) {
+        let cat_global = self
+            .st
+            .options
+            .search_category_parameters_global
+            .clone()
+            .unwrap_or_default();
+        if let Some(settings) = template
+            .get_mut(0)
+            .and_then(|w| w.get_mut("settings"))
+            .and_then(J::as_array_mut)
+        {
             for s in settings.iter_mut() {
-                let name = s.get("name").and_then(J::as_str).unwrap_or_default().to_string();
+                let name = s
+                    .get("name")
+                    .and_then(J::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 let v = match name.as_str() {
                     "urls" => json!(self.site_urls(id)),
                     "exclude_unknown_urls" => json!(site.exclude_unknown_urls == 1),
@@ -820,10 +914,11 @@ impl Call<'_> {
                         s["description"] = json!(format!(
                             "Query parameter (Default): {kw_global} & Category parameter: {cat_global}"
                         ));
-                        json!(
-                            site.sitesearch_keyword_parameters.is_empty()
-                                && site.sitesearch_category_parameters.is_empty()
-                        )
+                        // Matomo derives the default from the site itself.
+                        let v = site.sitesearch_keyword_parameters.is_empty()
+                            && site.sitesearch_category_parameters.is_empty();
+                        s["defaultValue"] = json!(v);
+                        json!(v)
                     }
                     "sitesearch_keyword_parameters" => split(&site.sitesearch_keyword_parameters),
                     "sitesearch_category_parameters" => split(&site.sitesearch_category_parameters),
@@ -833,10 +928,11 @@ impl Call<'_> {
                 s["value"] = v;
             }
         }
-        if let Some(arr) = template.as_array_mut() {
-            if arr.len() > 1 {
-                arr[1] = self.live_settings_json(site.disable_visitor_log, site.disable_visitor_profile);
-            }
+        if let Some(arr) = template.as_array_mut()
+            && arr.len() > 1
+        {
+            arr[1] =
+                self.live_settings_json(site.disable_visitor_log, site.disable_visitor_profile);
         }
         template
     }
@@ -858,10 +954,11 @@ impl Call<'_> {
                 ));
             }
         }
-        if let Some(name) = self.s("siteName") {
-            if update && !name.is_empty() {
-                site.name = name.to_string();
-            }
+        if let Some(name) = self.s("siteName")
+            && update
+            && !name.is_empty()
+        {
+            site.name = name.to_string();
         }
         if let Some(tz) = self.s("timezone").filter(|t| !t.is_empty()) {
             check_timezone(tz)?;
@@ -878,7 +975,13 @@ impl Call<'_> {
                 .filter_map(PV::as_str)
                 .map(|u| urldecode(u).trim().to_string())
                 .filter(|u| !u.is_empty())
-                .map(|u| if u.contains("://") { u } else { format!("http://{u}") })
+                .map(|u| {
+                    if u.contains("://") {
+                        u
+                    } else {
+                        format!("http://{u}")
+                    }
+                })
                 .collect();
             if list.is_empty() {
                 if update {
@@ -900,7 +1003,8 @@ impl Call<'_> {
                 ))),
             }
         };
-        const EUU: &str = "Only track visits and actions when the action URL starts with one of the above URLs.";
+        const EUU: &str =
+            "Only track visits and actions when the action URL starts with one of the above URLs.";
         if let Some(v) = bool_field("excludeUnknownUrls", EUU)? {
             site.exclude_unknown_urls = v;
         }
@@ -935,22 +1039,35 @@ impl Call<'_> {
         let list = |k: &str| -> Option<String> { self.s(k).map(norm_list) };
         let lists = [
             (&mut site.excluded_ips, ips),
-            (&mut site.excluded_parameters, list("excludedQueryParameters")),
+            (
+                &mut site.excluded_parameters,
+                list("excludedQueryParameters"),
+            ),
             (&mut site.excluded_user_agents, list("excludedUserAgents")),
             (&mut site.excluded_referrers, list("excludedReferrers")),
-            (&mut site.sitesearch_keyword_parameters, list("searchKeywordParameters")),
-            (&mut site.sitesearch_category_parameters, list("searchCategoryParameters")),
+            (
+                &mut site.sitesearch_keyword_parameters,
+                list("searchKeywordParameters"),
+            ),
+            (
+                &mut site.sitesearch_category_parameters,
+                list("searchCategoryParameters"),
+            ),
         ];
         for (field, sent) in lists {
             *field = sent.unwrap_or_default();
         }
-        if let Some(g) = self.s("group") {
-            if !update || self.is_super() {
-                site.group = g.to_string();
-            }
+        if let Some(g) = self.s("group")
+            && (!update || self.is_super())
+        {
+            site.group = g.to_string();
         }
         if let Some(d) = self.s("startDate").filter(|d| !d.is_empty()) {
-            site.ts_created = if d.len() == 10 { format!("{d} 00:00:00") } else { d.to_string() };
+            site.ts_created = if d.len() == 10 {
+                format!("{d} 00:00:00")
+            } else {
+                d.to_string()
+            };
         }
         if let Some(t) = self.s("type").filter(|t| !t.is_empty()) {
             site.r#type = t.to_string();
@@ -970,12 +1087,20 @@ impl Call<'_> {
     fn add_site(&mut self) -> R {
         self.check_super()?;
         let name = self.req("siteName")?;
-        let mut site = Site::new(&name, "", &self.st.options.default_timezone, &self.st.options.default_currency);
+        let mut site = Site::new(
+            &name,
+            "",
+            &self.st.options.default_timezone,
+            &self.st.options.default_currency,
+        );
         site.urls.clear();
         site.ts_created = self.now.to_string();
         site.creator_login = self.login.clone().unwrap_or_else(|| "anonymous".into());
         self.apply_site_fields(&mut site, false)?;
-        let id = self.st.next_site_id.max(self.st.sites.keys().max().map_or(1, |m| m + 1));
+        let id = self
+            .st
+            .next_site_id
+            .max(self.st.sites.keys().max().map_or(1, |m| m + 1));
         self.st.next_site_id = id + 1;
         self.st.sites.insert(id, site);
         val(id)
@@ -1026,10 +1151,10 @@ impl Call<'_> {
         let id = self.site("idSite", Access::Admin)?;
         let mut m = Map::new();
         for (login, u) in &self.st.users {
-            if let Some(a) = u.access.get(&id) {
-                if !u.superuser {
-                    m.insert(login.clone(), json!(a.as_str()));
-                }
+            if let Some(a) = u.access.get(&id)
+                && !u.superuser
+            {
+                m.insert(login.clone(), json!(a.as_str()));
             }
         }
         if self.st.anonymous_view.contains(&id) {
@@ -1041,7 +1166,12 @@ impl Call<'_> {
     fn set_user_access(&mut self) -> R {
         let login = self.req("userLogin")?;
         let access: Vec<String> = match self.opt("access") {
-            Some(v) => v.items().into_iter().filter_map(PV::as_str).map(String::from).collect(),
+            Some(v) => v
+                .items()
+                .into_iter()
+                .filter_map(PV::as_str)
+                .map(String::from)
+                .collect(),
             None => return Err(missing("access")),
         };
         let roles = ["view", "write", "admin", "noaccess"];
@@ -1056,9 +1186,13 @@ impl Call<'_> {
             return Err(missing("access"));
         };
         let ids: Vec<u32> = match self.opt("idSites") {
-            Some(PV::Str(s)) if s == "all" => {
-                self.st.sites.keys().copied().filter(|id| self.access(*id) == Some(Access::Admin)).collect()
-            }
+            Some(PV::Str(s)) if s == "all" => self
+                .st
+                .sites
+                .keys()
+                .copied()
+                .filter(|id| self.access(*id) == Some(Access::Admin))
+                .collect(),
             Some(v) => v
                 .items()
                 .into_iter()
@@ -1080,7 +1214,12 @@ impl Call<'_> {
         }
         if login != "anonymous" {
             match self.st.users.get(&login) {
-                None => return Err(Fail::Error(format!("User '{}' doesn't exist.", esc(&login)))),
+                None => {
+                    return Err(Fail::Error(format!(
+                        "User '{}' doesn't exist.",
+                        esc(&login)
+                    )));
+                }
                 Some(u) if u.superuser => {
                     return Err(Fail::Error(format!(
                         "The user '{}' has Super User access and has already permission to access and modify all websites in Matomo. You may remove the Super User access from this user and try again.",
@@ -1119,7 +1258,11 @@ impl Call<'_> {
 
     fn add_or_update_goal(&mut self, update: bool) -> R {
         let id = self.site("idSite", Access::Write)?;
-        let gid = if update { Some(self.req("idGoal")?) } else { None };
+        let gid = if update {
+            Some(self.req("idGoal")?)
+        } else {
+            None
+        };
         let name = self.req("name")?;
         let match_attribute = self.req("matchAttribute")?;
         let pattern = self.req("pattern")?;
@@ -1158,7 +1301,10 @@ impl Call<'_> {
             pattern_type,
             case_sensitive: flag("caseSensitive"),
             allow_multiple: flag("allowMultipleConversionsPerVisit"),
-            revenue: self.s("revenue").and_then(|r| r.trim().parse::<f64>().ok()).unwrap_or(0.0),
+            revenue: self
+                .s("revenue")
+                .and_then(|r| r.trim().parse::<f64>().ok())
+                .unwrap_or(0.0),
             deleted: 0,
             event_value_as_revenue: flag("useEventValueAsRevenue"),
         };
@@ -1196,10 +1342,14 @@ impl Call<'_> {
 
     fn check_extractions(scope: &str, ex: &[Extraction]) -> Result<(), Fail> {
         if !ex.is_empty() && scope != "action" {
-            return Err(Fail::Error("Extractions can be used only in scope 'action'".into()));
+            return Err(Fail::Error(
+                "Extractions can be used only in scope 'action'".into(),
+            ));
         }
         for e in ex {
-            if e.dimension != "urlparam" && (e.pattern.matches('(').count() != 1 || !e.pattern.contains(')')) {
+            if e.dimension != "urlparam"
+                && (e.pattern.matches('(').count() != 1 || !e.pattern.contains(')'))
+            {
                 return Err(Fail::Error("You need to group exactly one part of the regular expression inside round brackets, eg 'index_(.+).html'".into()));
             }
         }
@@ -1244,7 +1394,10 @@ impl Call<'_> {
             .and_then(|d| d.iter().find(|d| d.id == dim_id))
             .map(|d| d.scope.clone());
         let Some(scope) = scope else {
-            return Err(Fail::Error(format!("Dimension {} for website {id} does not exist.", esc(&raw))));
+            return Err(Fail::Error(format!(
+                "Dimension {} for website {id} does not exist.",
+                esc(&raw)
+            )));
         };
         Self::check_extractions(&scope, &ex)?;
         if let Some(d) = self
@@ -1286,11 +1439,12 @@ impl Call<'_> {
             a.force_cookieless_tracking = php_bool(v);
         }
         let referrer = self.p.str("anonymizeReferrer").unwrap_or_default();
-        a.anonymize_referrer = if ["exclude_query", "exclude_path", "exclude_all"].contains(&referrer) {
-            referrer.to_string()
-        } else {
-            String::new()
-        };
+        a.anonymize_referrer =
+            if ["exclude_query", "exclude_path", "exclude_all"].contains(&referrer) {
+                referrer.to_string()
+            } else {
+                String::new()
+            };
         val(true)
     }
 
@@ -1315,7 +1469,9 @@ impl Call<'_> {
             use_anonymized_ip_for_visit_enrichment: typed_bool(&enrich),
             anonymize_user_id: b("anonymizeUserId"),
             anonymize_order_id: b("anonymizeOrderId"),
-            anonymize_referrer: if ["exclude_query", "exclude_path", "exclude_all"].contains(&referrer) {
+            anonymize_referrer: if ["exclude_query", "exclude_path", "exclude_all"]
+                .contains(&referrer)
+            {
                 referrer.to_string()
             } else {
                 String::new()
@@ -1328,9 +1484,17 @@ impl Call<'_> {
                 let id = raw.trim().parse::<u32>().unwrap_or(0);
                 let use_site = b("useSiteSpecificSettings");
                 if use_site {
-                    self.st.site_anonymisation.insert(id, SiteAnonymisation { use_site_specific: true, values });
-                } else if let Some(o) = self.st.site_anonymisation.get_mut(&id) {
-                    o.use_site_specific = false;
+                    self.st.site_anonymisation.insert(
+                        id,
+                        SiteAnonymisation {
+                            use_site_specific: true,
+                            values,
+                        },
+                    );
+                } else {
+                    // useSiteSpecificSettings=0 deletes the site's overrides (their option rows
+                    // are gone in the next recorded snapshot); the other values are ignored.
+                    self.st.site_anonymisation.remove(&id);
                 }
             }
             None => self.st.options.anonymisation = values,
@@ -1340,7 +1504,12 @@ impl Call<'_> {
 
     fn enforced(&self, site: Option<u32>) -> bool {
         let c = &self.st.compliance;
-        if !matches!(self.st.version, crate::state::VersionMode::V5_7 { compliance_flag: true }) {
+        if !matches!(
+            self.st.version,
+            crate::state::VersionMode::V5_7 {
+                compliance_flag: true
+            }
+        ) {
             return false;
         }
         c.all || c.config_controlled || site.is_some_and(|s| c.sites.contains(&s))
@@ -1382,7 +1551,11 @@ impl Call<'_> {
     fn set_query_param_exclusion(&mut self) -> R {
         let kind = self.req("exclusionType")?;
         self.check_super()?;
-        let allowed = ["common_session_parameters", "matomo_recommended_pii", "custom"];
+        let allowed = [
+            "common_session_parameters",
+            "matomo_recommended_pii",
+            "custom",
+        ];
         if !allowed.contains(&kind.as_str()) {
             return Err(Fail::Error(format!(
                 "The value &quot;{}&quot; is not allowed, use one of: common_session_parameters, matomo_recommended_pii, custom.",
@@ -1436,17 +1609,27 @@ impl Call<'_> {
             }
         }
         let mut m = Map::new();
-        m.insert("useAnonymizedIpForVisitEnrichment".into(), json!(v.use_anonymized_ip_for_visit_enrichment));
+        m.insert(
+            "useAnonymizedIpForVisitEnrichment".into(),
+            json!(v.use_anonymized_ip_for_visit_enrichment),
+        );
         m.insert("ipAddressMaskLength".into(), json!(v.mask_length));
-        m.insert("doNotTrackEnabled".into(), json!(self.st.options.do_not_track));
+        m.insert(
+            "doNotTrackEnabled".into(),
+            json!(self.st.options.do_not_track),
+        );
         m.insert("ipAnonymizerEnabled".into(), json!(v.ip_anonymizer_enabled));
-        m.insert("forceCookielessTracking".into(), json!(v.force_cookieless_tracking));
+        m.insert(
+            "forceCookielessTracking".into(),
+            json!(v.force_cookieless_tracking),
+        );
         m.insert("anonymizeUserId".into(), json!(v.anonymize_user_id));
         m.insert("anonymizeOrderId".into(), json!(v.anonymize_order_id));
         m.insert("anonymizeReferrer".into(), json!(v.anonymize_referrer));
         m.insert("randomizeConfigId".into(), json!(v.randomize_config_id));
         m.insert("useSiteSpecificSettings".into(), json!(use_site));
-        let statics: J = serde_json::from_str(include_str!("assets/anonymisation_static.json")).unwrap_or(J::Null);
+        let statics: J = serde_json::from_str(include_str!("assets/anonymisation_static.json"))
+            .unwrap_or(J::Null);
         if let J::Object(s) = statics {
             m.extend(s);
         }
@@ -1468,10 +1651,19 @@ impl Call<'_> {
     fn compliance_common(&self) -> Result<Option<u32>, Fail> {
         let raw = self.req("idSite")?;
         self.req("complianceType")?;
-        if !matches!(self.st.version, crate::state::VersionMode::V5_7 { compliance_flag: true }) {
+        if !matches!(
+            self.st.version,
+            crate::state::VersionMode::V5_7 {
+                compliance_flag: true
+            }
+        ) {
             return Err(Fail::Error("Feature not available".into()));
         }
-        Ok(if raw == "all" { None } else { Some(raw.trim().parse::<u32>().unwrap_or(0)) })
+        Ok(if raw == "all" {
+            None
+        } else {
+            Some(raw.trim().parse::<u32>().unwrap_or(0))
+        })
     }
 
     fn get_compliance(&self) -> R {
@@ -1480,14 +1672,15 @@ impl Call<'_> {
         if self.s("complianceType") != Some("cnil_v1") {
             return Err(Fail::Error("Invalid compliance type".into()));
         }
-        if let Some(id) = site {
-            if !self.st.sites.contains_key(&id) {
-                return Err(unexpected_site(&id.to_string()));
-            }
+        if let Some(id) = site
+            && !self.st.sites.contains_key(&id)
+        {
+            return Err(unexpected_site(&id.to_string()));
         }
         let enforced = self.enforced(site);
         let mut reqs: Vec<J> =
-            serde_json::from_str(include_str!("assets/compliance_requirements.json")).unwrap_or_default();
+            serde_json::from_str(include_str!("assets/compliance_requirements.json"))
+                .unwrap_or_default();
         let a = match site.and_then(|id| self.st.site_anonymisation.get(&id)) {
             Some(o) if o.use_site_specific => o.values.clone(),
             _ => self.st.options.anonymisation.clone(),
@@ -1497,7 +1690,9 @@ impl Call<'_> {
             None => self.st.sites.values().any(|s| s.ecommerce == 1),
         };
         let visits_log_off = self.st.options.live_disable_visitor_log
-            || site.and_then(|id| self.st.sites.get(&id)).is_some_and(|s| s.disable_visitor_log);
+            || site
+                .and_then(|id| self.st.sites.get(&id))
+                .is_some_and(|s| s.disable_visitor_log);
         for (i, r) in reqs.iter_mut().enumerate() {
             let value = if i == 15 {
                 "unknown"
@@ -1511,7 +1706,10 @@ impl Call<'_> {
                     5 => visits_log_off,
                     7 => a.ip_anonymizer_enabled,
                     8 => a.mask_length >= 2,
-                    9 => a.anonymize_referrer == "exclude_path" || a.anonymize_referrer == "exclude_all",
+                    9 => {
+                        a.anonymize_referrer == "exclude_path"
+                            || a.anonymize_referrer == "exclude_all"
+                    }
                     10 => self.st.options.retention.delete_logs_older_than <= 180,
                     14 => true,
                     _ => false,
@@ -1521,14 +1719,22 @@ impl Call<'_> {
             r["value"] = json!(value);
             if i == 2 {
                 r["notes"] = json!(match (value, ecommerce_on) {
-                    ("compliant", true) => "Ecommerce analytics is enabled, but specific segments are disabled (Order ID, Order revenue, Product price, Product name, Product SKU). If you prefer, you can completely disable Ecommerce tracking <a href=\"index.php?module=SitesManager&action=index\">here</a>.",
-                    ("compliant", false) => "Compliant because Ecommerce isn't active for this measurable.",
+                    ("compliant", true) =>
+                        "Ecommerce analytics is enabled, but specific segments are disabled (Order ID, Order revenue, Product price, Product name, Product SKU). If you prefer, you can completely disable Ecommerce tracking <a href=\"index.php?module=SitesManager&action=index\">here</a>.",
+                    ("compliant", false) =>
+                        "Compliant because Ecommerce isn't active for this measurable.",
                     _ => "Non compliant because Ecommerce analytics is enabled unrestricted.",
                 });
             }
             if i == 8 {
-                let shown = if enforced { a.mask_length.max(2) } else { a.mask_length };
-                r["notes"] = json!(format!("Must be set to at least 2 byte(s), currently {shown} byte(s)."));
+                let shown = if enforced {
+                    a.mask_length.max(2)
+                } else {
+                    a.mask_length
+                };
+                r["notes"] = json!(format!(
+                    "Must be set to at least 2 byte(s), currently {shown} byte(s)."
+                ));
             }
             if i == 10 {
                 r["notes"] = json!(format!(
@@ -1579,7 +1785,10 @@ impl Call<'_> {
             .filter(|u| !u.is_empty())
             .map(String::from)
             .unwrap_or_else(|| self.base.to_string());
-        let host = host.trim_start_matches("http://").trim_start_matches("https://").trim_end_matches('/');
+        let host = host
+            .trim_start_matches("http://")
+            .trim_start_matches("https://")
+            .trim_end_matches('/');
         let flag = |k: &str| self.s(k).is_some_and(php_bool);
         let mut options = String::new();
         // Assumption (not recorded): option lines as in Matomo's javascriptCode.tpl.
@@ -1729,7 +1938,10 @@ pub fn goal_json(idsite: u32, idgoal: u32, g: &Goal) -> J {
     m.insert("allow_multiple".into(), json!(g.allow_multiple));
     m.insert("revenue".into(), number(g.revenue));
     m.insert("deleted".into(), json!(g.deleted));
-    m.insert("event_value_as_revenue".into(), json!(g.event_value_as_revenue));
+    m.insert(
+        "event_value_as_revenue".into(),
+        json!(g.event_value_as_revenue),
+    );
     J::Object(m)
 }
 

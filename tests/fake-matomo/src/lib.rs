@@ -110,7 +110,13 @@ fn now_string() -> String {
 }
 
 impl Inner {
-    fn process(&self, http_method: &Method, query: Option<&str>, body: &str, base: &str) -> (Reply, CallRecord) {
+    fn process(
+        &self,
+        http_method: &Method,
+        query: Option<&str>,
+        body: &str,
+        base: &str,
+    ) -> (Reply, CallRecord) {
         let mut st = lock(&self.state);
         let is57 = st.version.is_57();
         let max = Some(st.max_input_vars);
@@ -128,7 +134,12 @@ impl Inner {
         if logged.contains_key("token_auth") {
             logged.insert("token_auth".into(), "(redacted)".into());
         }
-        let mut record = CallRecord { method: method.clone(), params: logged, login: None, status: 200 };
+        let mut record = CallRecord {
+            method: method.clone(),
+            params: logged,
+            login: None,
+            status: 200,
+        };
 
         // Authentication.
         let token = params.str("token_auth").unwrap_or_default().to_string();
@@ -138,13 +149,27 @@ impl Inner {
                 None => {
                     record.status = 401;
                     let page = BAD_TOKEN_PAGE.replace("{BASE}", base);
-                    return (Reply { status: 401, body: ReplyBody::Html(page), subrequests: 0 }, record);
+                    return (
+                        Reply {
+                            status: 401,
+                            body: ReplyBody::Html(page),
+                            subrequests: 0,
+                        },
+                        record,
+                    );
                 }
                 Some((l, u)) => {
                     if is57 && u.secure_only && token_in_url {
                         record.status = 401;
                         let body = serde_json::json!({"result": "error", "message": "Unable to authenticate with the provided token. It is either invalid, expired or is required to be sent as a POST parameter."});
-                        return (Reply { status: 401, body: ReplyBody::Json(body), subrequests: 0 }, record);
+                        return (
+                            Reply {
+                                status: 401,
+                                body: ReplyBody::Json(body),
+                                subrequests: 0,
+                            },
+                            record,
+                        );
                     }
                     login = Some(l.clone());
                 }
@@ -159,7 +184,14 @@ impl Inner {
                 if faults[pos].skip == 0 {
                     let f = faults.remove(pos);
                     record.status = f.status;
-                    return (Reply { status: f.status, body: ReplyBody::Json(f.body), subrequests: 0 }, record);
+                    return (
+                        Reply {
+                            status: f.status,
+                            body: ReplyBody::Json(f.body),
+                            subrequests: 0,
+                        },
+                        record,
+                    );
                 }
                 faults[pos].skip -= 1;
             }
@@ -176,7 +208,13 @@ impl Inner {
                 "The parameter 'method' isn't set in the Request, and a default value wasn't provided.".into(),
             ))
         } else {
-            let mut call = api::Call { st: &mut st, login, p: &params, base, now: &now };
+            let mut call = api::Call {
+                st: &mut st,
+                login,
+                p: &params,
+                base,
+                now: &now,
+            };
             call.dispatch(&method)
         };
         let (status, body) = match result {
@@ -184,7 +222,14 @@ impl Inner {
             Err(f) => (f.status(is57), f.body()),
         };
         record.status = status;
-        (Reply { status, body: ReplyBody::Json(body), subrequests }, record)
+        (
+            Reply {
+                status,
+                body: ReplyBody::Json(body),
+                subrequests,
+            },
+            record,
+        )
     }
 }
 
@@ -223,7 +268,12 @@ async fn handler(
             v.to_string(),
         )
             .into_response(),
-        ReplyBody::Html(h) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], h).into_response(),
+        ReplyBody::Html(h) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            h,
+        )
+            .into_response(),
     }
 }
 
@@ -255,7 +305,9 @@ impl FakeMatomo {
             count: AtomicU64::new(0),
         });
         let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
-        listener.set_nonblocking(true).expect("non-blocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app_inner = inner.clone();
@@ -275,7 +327,12 @@ impl FakeMatomo {
                     .await;
             });
         });
-        FakeMatomo { url: format!("http://{addr}/"), inner, shutdown: Some(tx), thread: Some(thread) }
+        FakeMatomo {
+            url: format!("http://{addr}/"),
+            inner,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
     }
 
     /// Base URL, e.g. `http://127.0.0.1:PORT/`.

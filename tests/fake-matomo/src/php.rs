@@ -172,11 +172,11 @@ pub fn parse(input: &str, max_vars: Option<usize>) -> (Params, usize) {
     let mut kept = 0usize;
     let mut dropped = 0usize;
     for (k, v) in form_urlencoded::parse(input.as_bytes()) {
-        if let Some(max) = max_vars {
-            if kept > max {
-                dropped += 1;
-                continue;
-            }
+        if let Some(max) = max_vars
+            && kept > max
+        {
+            dropped += 1;
+            continue;
         }
         kept += 1;
         let (base, path) = split_key(&k);
@@ -207,8 +207,14 @@ mod tests {
         assert_eq!(p.str("format"), Some("xml"));
         let urls: Vec<_> = p.get("urls").map(|v| v.items()).unwrap_or_default();
         assert_eq!(urls.len(), 2);
-        let live = p.get("s").and_then(|s| s.get("Live")).and_then(|l| l.get("0"));
-        assert_eq!(live.and_then(|x| x.get("name")).and_then(Value::as_str), Some("x"));
+        let live = p
+            .get("s")
+            .and_then(|s| s.get("Live"))
+            .and_then(|l| l.get("0"));
+        assert_eq!(
+            live.and_then(|x| x.get("name")).and_then(Value::as_str),
+            Some("x")
+        );
     }
 
     #[test]

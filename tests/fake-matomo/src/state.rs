@@ -513,7 +513,9 @@ impl State {
                 secure_only: false,
                 superuser: false,
                 password: "TeamA-Passw0rd!".into(),
-                access: [(2, Access::Admin), (3, Access::Admin)].into_iter().collect(),
+                access: [(2, Access::Admin), (3, Access::Admin)]
+                    .into_iter()
+                    .collect(),
             },
         );
         s.users.insert(
@@ -526,7 +528,12 @@ impl State {
                 access: [(1, Access::View)].into_iter().collect(),
             },
         );
-        let mut main = Site::new("Main Site", "https://main.example.com", "Europe/Berlin", "EUR");
+        let mut main = Site::new(
+            "Main Site",
+            "https://main.example.com",
+            "Europe/Berlin",
+            "EUR",
+        );
         main.ts_created = "2026-11-29 01:57:59".into();
         main.creator_login = "anonymous".into();
         s.sites.insert(1, main);
@@ -539,7 +546,12 @@ impl State {
         shop.excluded_parameters = "sessionid,utm_id".into();
         shop.group = "shops".into();
         s.sites.insert(2, shop);
-        let mut blog = Site::new("Blog US", "https://blog.example.com", "America/New_York", "USD");
+        let mut blog = Site::new(
+            "Blog US",
+            "https://blog.example.com",
+            "America/New_York",
+            "USD",
+        );
         blog.sitesearch = 0;
         blog.keep_url_fragment = 1;
         blog.excluded_user_agents = "bot,crawler".into();
@@ -549,7 +561,12 @@ impl State {
         intranet.group = "internal".into();
         intranet.ts_created = "2020-01-01 00:00:00".into();
         s.sites.insert(4, intranet);
-        let mut legacy = Site::new("Legacy Site", "https://legacy.example.org", "Asia/Tokyo", "JPY");
+        let mut legacy = Site::new(
+            "Legacy Site",
+            "https://legacy.example.org",
+            "Asia/Tokyo",
+            "JPY",
+        );
         legacy.urls.push("https://old.example.org".into());
         legacy.exclude_unknown_urls = 1;
         legacy.excluded_referrers = "partner.example.net,.cdn.example.com".into();
@@ -583,7 +600,9 @@ impl State {
     /// sites 1 and 2, default timezone Europe/Berlin and currency EUR, feature flag off.
     pub fn recorded_57() -> State {
         let mut s = State::empty();
-        s.version = VersionMode::V5_7 { compliance_flag: false };
+        s.version = VersionMode::V5_7 {
+            compliance_flag: false,
+        };
         s.users.insert(
             "admin-secure".into(),
             User {
@@ -606,7 +625,12 @@ impl State {
         );
         s.sites.insert(
             1,
-            Site::new("Main Site", "https://main.example.com", "Europe/Berlin", "EUR"),
+            Site::new(
+                "Main Site",
+                "https://main.example.com",
+                "Europe/Berlin",
+                "EUR",
+            ),
         );
         let mut shop = Site::new("Shop DE", "https://shop.example.de", "Europe/Berlin", "EUR");
         shop.ecommerce = 1;
@@ -620,7 +644,13 @@ impl State {
     /// `n` varied sites (ids 1..=n) with 0–3 goals each, for benchmarks.
     pub fn with_sites(n: u32) -> State {
         let mut s = State::empty();
-        let zones = ["Europe/Paris", "Europe/Berlin", "UTC", "America/New_York", "Asia/Tokyo"];
+        let zones = [
+            "Europe/Paris",
+            "Europe/Berlin",
+            "UTC",
+            "America/New_York",
+            "Asia/Tokyo",
+        ];
         let currencies = ["EUR", "EUR", "USD", "USD", "JPY"];
         for id in 1..=n {
             let k = (id as usize) % zones.len();
@@ -633,7 +663,8 @@ impl State {
             site.ecommerce = i64::from(id % 7 == 0);
             site.exclude_unknown_urls = i64::from(id % 3 == 0);
             if id % 4 == 0 {
-                site.urls.push(format!("https://www.scale-{id:04}.example.org"));
+                site.urls
+                    .push(format!("https://www.scale-{id:04}.example.org"));
                 site.excluded_ips = "10.0.0.0/8".into();
             }
             if id % 5 == 0 {

@@ -12,7 +12,9 @@ fn main() {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--seed" => {
-                let Some(path) = args.next() else { die("--seed needs a FILE") };
+                let Some(path) = args.next() else {
+                    die("--seed needs a FILE")
+                };
                 let text = std::fs::read_to_string(&path)
                     .unwrap_or_else(|e| die(&format!("cannot read seed {path}: {e}")));
                 seed = Seed::from_json(&text)
@@ -20,7 +22,11 @@ fn main() {
             }
             "--version" => match args.next().as_deref() {
                 Some("5.0.2") => version = Some(VersionMode::V5_0_2),
-                Some("5.7") => version = Some(VersionMode::V5_7 { compliance_flag: true }),
+                Some("5.7") => {
+                    version = Some(VersionMode::V5_7 {
+                        compliance_flag: true,
+                    })
+                }
                 _ => die("--version takes 5.0.2 or 5.7"),
             },
             "--port" => {
