@@ -1,0 +1,227 @@
+//! PHP's request parsing: bracket arrays (`a[]`, `a[0][name]`), last key wins, and the
+//! `max_input_vars` cut.
+
+use std::collections::BTreeMap;
+
+/// A PHP request value: a string or an (ordered) array.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A scalar string.
+    Str(String),
+    /// An array: keys in insertion order.
+    Arr(Vec<(String, Value)>),
+}
+
+impl Value {
+    /// The string, if a scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            Value::Arr(_) => None,
+        }
+    }
+
+    /// The element under `key`, if an array.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Arr(items) => items.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Value::Str(_) => None,
+        }
+    }
+
+    /// The values of an array in order (a scalar gives itself).
+    pub fn items(&self) -> Vec<&Value> {
+        match self {
+            Value::Arr(items) => items.iter().map(|(_, v)| v).collect(),
+            Value::Str(_) => vec![self],
+        }
+    }
+}
+
+/// Parsed request parameters (`$_REQUEST`), top-level keys in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params {
+    /// Top-level entries.
+    pub entries: Vec<(String, Value)>,
+}
+
+impl Params {
+    /// The value of a top-level key.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// The string value of a top-level key, if a scalar.
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Value::as_str)
+    }
+
+    /// Remove a key.
+    pub fn remove(&mut self, key: &str) {
+        self.entries.retain(|(k, _)| k != key);
+    }
+
+    /// Set a scalar (replacing any previous value, keeping its position).
+    pub fn set(&mut self, key: &str, value: Value) {
+        if let Some(slot) = self.entries.iter_mut().find(|(k, _)| k == key) {
+            slot.1 = value;
+        } else {
+            self.entries.push((key.to_string(), value));
+        }
+    }
+
+    /// Merge `other` over `self` (other's keys win), as `$_REQUEST` does with GET then POST.
+    pub fn merge(&mut self, other: Params) {
+        for (k, v) in other.entries {
+            self.set(&k, v);
+        }
+    }
+
+    /// A flat view for logs: `key` or `key[a][b]` → value.
+    pub fn flatten(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (k, v) in &self.entries {
+            flatten_into(k.clone(), v, &mut out);
+        }
+        out
+    }
+}
+
+fn flatten_into(prefix: String, v: &Value, out: &mut BTreeMap<String, String>) {
+    match v {
+        Value::Str(s) => {
+            out.insert(prefix, s.clone());
+        }
+        Value::Arr(items) => {
+            for (k, v) in items {
+                flatten_into(format!("{prefix}[{k}]"), v, out);
+            }
+        }
+    }
+}
+
+/// Split `name[a][b]` into `name` and `["a", "b"]` (PHP's rules, simplified: a key without a
+/// closing bracket is taken literally).
+fn split_key(raw: &str) -> (String, Vec<String>) {
+    let Some(open) = raw.find('[') else {
+        return (raw.to_string(), Vec::new());
+    };
+    if open == 0 {
+        return (raw.to_string(), Vec::new());
+    }
+    let base = raw[..open].to_string();
+    let mut rest = &raw[open..];
+    let mut parts = Vec::new();
+    while let Some(stripped) = rest.strip_prefix('[') {
+        let Some(close) = stripped.find(']') else {
+            break;
+        };
+        parts.push(stripped[..close].to_string());
+        rest = &stripped[close + 1..];
+    }
+    (base, parts)
+}
+
+fn insert_path(items: &mut Vec<(String, Value)>, path: &[String], value: String) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    let key = if first.is_empty() {
+        let next = items
+            .iter()
+            .filter_map(|(k, _)| k.parse::<i64>().ok())
+            .max()
+            .map_or(0, |m| m + 1);
+        next.to_string()
+    } else {
+        first.clone()
+    };
+    if rest.is_empty() {
+        if let Some(slot) = items.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = Value::Str(value);
+        } else {
+            items.push((key, Value::Str(value)));
+        }
+        return;
+    }
+    let pos = match items.iter().position(|(k, _)| *k == key) {
+        Some(p) => {
+            if !matches!(items[p].1, Value::Arr(_)) {
+                items[p].1 = Value::Arr(Vec::new());
+            }
+            p
+        }
+        None => {
+            items.push((key, Value::Arr(Vec::new())));
+            items.len() - 1
+        }
+    };
+    if let Value::Arr(inner) = &mut items[pos].1 {
+        insert_path(inner, rest, value);
+    }
+}
+
+/// Parse an `application/x-www-form-urlencoded` string the way PHP does, keeping at most
+/// `max_vars` fields (`None`: no limit). Returns the params and the number of fields dropped.
+///
+/// Assumption from the recordings: with `max_input_vars = 1000`, a body of 5 fixed fields and
+/// 1,200 `urls[]` answered 996 results, so 1,001 fields were kept (PHP checks the count
+/// before incrementing it).
+pub fn parse(input: &str, max_vars: Option<usize>) -> (Params, usize) {
+    let mut params = Params::default();
+    let mut kept = 0usize;
+    let mut dropped = 0usize;
+    for (k, v) in form_urlencoded::parse(input.as_bytes()) {
+        if let Some(max) = max_vars
+            && kept > max
+        {
+            dropped += 1;
+            continue;
+        }
+        kept += 1;
+        let (base, path) = split_key(&k);
+        if path.is_empty() {
+            params.set(&base, Value::Str(v.into_owned()));
+        } else {
+            let mut root = match params.get(&base) {
+                Some(Value::Arr(items)) => items.clone(),
+                _ => Vec::new(),
+            };
+            insert_path(&mut root, &path, v.into_owned());
+            params.set(&base, Value::Arr(root));
+        }
+    }
+    (params, dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brackets_and_last_key_wins() {
+        let (p, _) = parse(
+            "format=json&urls[]=a&urls[]=b&format=xml&s[Live][0][name]=x&s[Live][0][value]=1",
+            None,
+        );
+        assert_eq!(p.str("format"), Some("xml"));
+        let urls: Vec<_> = p.get("urls").map(|v| v.items()).unwrap_or_default();
+        assert_eq!(urls.len(), 2);
+        let live = p
+            .get("s")
+            .and_then(|s| s.get("Live"))
+            .and_then(|l| l.get("0"));
+        assert_eq!(
+            live.and_then(|x| x.get("name")).and_then(Value::as_str),
+            Some("x")
+        );
+    }
+
+    #[test]
+    fn max_vars_cut() {
+        let body: Vec<String> = (0..10).map(|i| format!("a{i}=1")).collect();
+        let (p, dropped) = parse(&body.join("&"), Some(5));
+        assert_eq!(p.entries.len(), 6);
+        assert_eq!(dropped, 4);
+    }
+}
