@@ -11,8 +11,15 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
     let path = desired::resolve_path(args.config.config.as_deref())?;
     match desired::load(&path) {
         Ok(loaded) => {
+            let desired = crate::policy::effective(&loaded.config);
+            let findings = crate::policy::evaluate(&desired, super::context::today());
+            print_findings(&loaded, &findings);
             println!("{}", summary(&loaded));
-            Ok(Outcome::Success)
+            if findings.iter().any(|f| f.blocks()) {
+                Ok(Outcome::Violations)
+            } else {
+                Ok(Outcome::Success)
+            }
         }
         Err(diagnostics) => {
             for diagnostic in &diagnostics {
@@ -26,6 +33,31 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
             );
             eprintln!("{line}");
             Err(Reported(line).into())
+        }
+    }
+}
+
+/// Prints policy findings to stderr, each located in the configuration:
+/// `file:line:col: violation [rule] subject: message` then the fix or the waiver.
+pub fn print_findings(loaded: &Loaded, findings: &[crate::policy::Finding]) {
+    use crate::policy::Severity;
+    for finding in findings {
+        let place = loaded
+            .locate(&finding.subject)
+            .map(|l| format!("{l}: "))
+            .unwrap_or_default();
+        let level = match (&finding.waived, finding.severity) {
+            (Some(_), _) => "waived",
+            (None, Severity::Error) => "violation",
+            (None, Severity::Warning) => "warning",
+        };
+        eprintln!(
+            "{place}{level} [{}] {}: {}",
+            finding.rule, finding.subject, finding.message
+        );
+        match &finding.waived {
+            Some(reason) => eprintln!("  waived: {reason}"),
+            None => eprintln!("  fix: {}", finding.fix),
         }
     }
 }
