@@ -276,11 +276,24 @@ mod tests {
     #[test]
     fn plan_flags_parse() {
         let cli = Cli::try_parse_from([
-            "matoform", "plan", "-c", "conf", "--format", "markdown", "--detailed-exitcode",
-            "--site", "a", "--site", "b", "--out", "p.json",
+            "matoform",
+            "plan",
+            "-c",
+            "conf",
+            "--format",
+            "markdown",
+            "--detailed-exitcode",
+            "--site",
+            "a",
+            "--site",
+            "b",
+            "--out",
+            "p.json",
         ])
         .expect("parses");
-        let Command::Plan(args) = cli.command else { panic!("not plan") };
+        let Command::Plan(args) = cli.command else {
+            panic!("not plan")
+        };
         assert_eq!(args.format, Format::Markdown);
         assert!(args.detailed_exitcode);
         assert_eq!(args.sites, ["a", "b"]);

@@ -27,7 +27,9 @@ pub enum MatomoError {
         message: String,
     },
     /// HTML 401: the token is unknown or revoked.
-    #[error("{method} was refused: the token is invalid or revoked. Create a new token in Matomo (Personal > Security) and set MATOMO_TOKEN.")]
+    #[error(
+        "{method} was refused: the token is invalid or revoked. Create a new token in Matomo (Personal > Security) and set MATOMO_TOKEN."
+    )]
     InvalidToken {
         /// `Module.action`.
         method: String,
@@ -57,7 +59,9 @@ pub enum MatomoError {
         retryable: bool,
     },
     /// A bulk call answered fewer results than sub-requests (PHP `max_input_vars`).
-    #[error("API.getBulkRequest answered {got} results for {expected} requests: the answer was truncated (PHP max_input_vars?); lower --bulk-size")]
+    #[error(
+        "API.getBulkRequest answered {got} results for {expected} requests: the answer was truncated (PHP max_input_vars?); lower --bulk-size"
+    )]
     Truncated {
         /// Sub-requests sent.
         expected: usize,
@@ -65,7 +69,9 @@ pub enum MatomoError {
         got: usize,
     },
     /// This Matomo version is not supported.
-    #[error("Matomo {version} is not supported: matoform needs Matomo 5.0 or later. Upgrade Matomo.")]
+    #[error(
+        "Matomo {version} is not supported: matoform needs Matomo 5.0 or later. Upgrade Matomo."
+    )]
     UnsupportedVersion {
         /// The version Matomo reported.
         version: String,
@@ -87,6 +93,18 @@ impl MatomoError {
             Self::Unexpected { status, .. } => matches!(status, 502..=504),
             _ => false,
         }
+    }
+
+    /// True when Matomo refused the call for lack of access (JSON 401, or the same message
+    /// inline in a bulk answer): a per-object read may leave the object unread.
+    pub fn is_access_denied(&self) -> bool {
+        matches!(self, Self::AccessDenied { .. })
+    }
+
+    /// True when the call failed because the method does not exist on this Matomo
+    /// ("does not exist or is not available", HTTP 200 on 5.0, 400 on 5.7).
+    pub fn is_unknown_method(&self) -> bool {
+        matches!(self, Self::Api { message, .. } if message.contains("does not exist or is not available"))
     }
 
     /// True when the token itself was refused (stop everything at once).

@@ -18,11 +18,11 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::desired::model::ComplianceMode;
 use crate::live::{
     DefaultsState, DimensionState, ExclusionsState, GoalState, PrivacyState, RetentionState,
     SiteState, VisitorLogState,
 };
-use crate::desired::model::ComplianceMode;
 use crate::policy::Finding;
 
 /// Version of the plan format (JSON output and plan files). Checked on load.
