@@ -11,6 +11,8 @@ mod client;
 mod encode;
 mod error;
 mod secret;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod wire;
 
 pub use client::{Client, ClientConfig, PLUGINS};

@@ -428,3 +428,198 @@ pub fn parse_version(version: &str) -> Option<(u32, u32, u32)> {
 pub fn version_at_least(version: &str, major: u32, minor: u32) -> bool {
     parse_version(version).is_some_and(|(a, b, _)| (a, b) >= (major, minor))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matomo::test_support::{body, recording};
+
+    fn v502(name: &str) -> Value {
+        body(&recording("5.0.2", name))
+    }
+
+    fn v57(name: &str) -> Value {
+        body(&recording("5.7", name))
+    }
+
+    #[test]
+    fn sites_with_alias_urls_decode_main_url_first() {
+        let sites = sites(&v502("SitesManager.getSitesWithAdminAccess__fetchAliasUrls")).unwrap();
+        assert_eq!(sites.len(), 5);
+        let shop = &sites[1];
+        assert_eq!(shop.id, 2);
+        assert_eq!(shop.urls, ["https://shop.example.de", "https://www.shop.example.de"]);
+        assert!(shop.ecommerce);
+        assert_eq!(shop.site_search.keyword_parameters, ["q", "query"]);
+        assert_eq!(shop.site_search.category_parameters, ["cat"]);
+        assert_eq!(shop.exclusions.ips, ["10.0.0.1", "192.168.1.*"]);
+        assert_eq!(shop.exclusions.query_parameters, ["sessionid", "utm_id"]);
+        assert_eq!(shop.group, "shops");
+        assert_eq!(sites[2].keep_url_fragments, KeepUrlFragments::Keep);
+        assert_eq!(sites[2].exclusions.user_agents, ["bot", "crawler"]);
+        assert_eq!(sites[4].keep_url_fragments, KeepUrlFragments::Remove);
+        assert!(sites[4].exclude_unknown_urls);
+        assert_eq!(sites[3].site_type, "intranet");
+        assert_eq!(sites[3].timezone, "UTC+2");
+        assert!(sites.iter().all(|s| s.visitor_log.is_none() && s.goals.is_none()));
+    }
+
+    #[test]
+    fn site_without_alias_urls_has_its_main_url() {
+        let site = site(&v502("SitesManager.getSiteFromId__superuser_site4_intranet")).unwrap();
+        assert_eq!(site.urls, ["http://intranet.local"]);
+        assert_eq!(site.currency, "GBP");
+    }
+
+    #[test]
+    fn site_ids_and_flags_as_strings_and_sites_keyed_by_id() {
+        let value = serde_json::json!({"7": {"idsite": "7", "name": "S", "main_url": "https://s",
+            "ecommerce": "1", "sitesearch": "0", "exclude_unknown_urls": "0", "keep_url_fragment": "2",
+            "excluded_ips": " 1.2.3.4 , ,5.6.7.8", "alias_urls": {"0": "https://alias", "1": "https://s"}}});
+        let sites = sites(&value).unwrap();
+        assert_eq!(sites[0].id, 7);
+        assert!(sites[0].ecommerce);
+        assert_eq!(sites[0].keep_url_fragments, KeepUrlFragments::Remove);
+        assert_eq!(sites[0].exclusions.ips, ["1.2.3.4", "5.6.7.8"]);
+        assert_eq!(sites[0].urls, ["https://s", "https://alias"]);
+    }
+
+    #[test]
+    fn unexpected_site_shapes_are_errors_quoting_the_value() {
+        let err = site(&serde_json::json!({"idsite": "x1", "name": "S"})).unwrap_err();
+        assert!(err.0.contains("\"x1\""), "{err}");
+        let err = sites(&serde_json::json!("nope")).unwrap_err();
+        assert!(err.0.contains("\"nope\""), "{err}");
+        let err = site(&serde_json::json!({"idsite": 1, "ecommerce": 2})).unwrap_err();
+        assert!(err.0.contains("boolean"), "{err}");
+    }
+
+    #[test]
+    fn site_settings_give_the_visitor_log_switches() {
+        let off = visitor_log_settings(&v502("SitesManager.getSiteSettings__site2")).unwrap();
+        assert_eq!(off, Some(VisitorLogState { disabled: false, profile_disabled: false }));
+        let after = visitor_log_settings(&v502(
+            "SitesManager.getSiteSettings__after_updateSite_only_settingValues_Live",
+        ))
+        .unwrap()
+        .unwrap();
+        assert!(after.profile_disabled);
+        let no_live = serde_json::json!([{"pluginName": "WebsiteMeasurable", "settings": []}]);
+        assert_eq!(visitor_log_settings(&no_live).unwrap(), None);
+    }
+
+    #[test]
+    fn users_access_says_whether_statistics_are_public() {
+        assert!(!public_stats(&v502("UsersManager.getUsersAccessFromSite__site1")).unwrap());
+        assert!(
+            public_stats(&v502("UsersManager.getUsersAccessFromSite__site3_after_anonymous_view"))
+                .unwrap()
+        );
+        assert!(!public_stats(&serde_json::json!([])).unwrap());
+        assert!(public_stats(&serde_json::json!(5)).is_err());
+    }
+
+    #[test]
+    fn goals_decode_from_array_and_from_object_keyed_by_id() {
+        let goals_list = goals(&v502("Goals.getGoals__after_add")).unwrap();
+        assert_eq!(goals_list.len(), 7);
+        let signup = &goals_list[&1];
+        assert_eq!(signup.name, "Signup");
+        assert_eq!(signup.revenue, 12.5);
+        assert!(signup.case_sensitive && signup.allow_multiple_conversions);
+        let manual = &goals_list[&2];
+        assert_eq!(manual.match_attribute, "manually");
+        assert_eq!((manual.pattern.as_str(), manual.pattern_type.as_str()), ("", ""));
+        assert_eq!(goals_list[&3].name, "50% off A");
+        assert!(goals_list[&4].use_event_value_as_revenue);
+
+        let keyed = goals(&v502("Goals.getGoals__filter_limit_minus1_keyed_by_goal_id")).unwrap();
+        assert_eq!(keyed.keys().copied().collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(keyed[&1].name, "Objectif 0 — 3%");
+        assert!(goals(&v502("Goals.getGoals__empty")).unwrap().is_empty());
+
+        let string_revenue = serde_json::json!([{"idgoal": "9", "revenue": "7.25", "deleted": 0}]);
+        assert_eq!(goals(&string_revenue).unwrap()[&9].revenue, 7.25);
+        let deleted = serde_json::json!([{"idgoal": 1, "deleted": 1}]);
+        assert!(goals(&deleted).unwrap().is_empty());
+    }
+
+    #[test]
+    fn dimensions_decode_string_ids_and_skip_unknown_scopes() {
+        let (dims, skipped) =
+            dimensions(&v502("CustomDimensions.getConfiguredCustomDimensions__after_configure")).unwrap();
+        assert_eq!(dims.len(), 2);
+        assert_eq!(dims[&1].scope, DimensionScope::Visit);
+        assert!(dims[&1].case_sensitive && dims[&1].active);
+        let page = &dims[&2];
+        assert_eq!(page.scope, DimensionScope::Action);
+        assert_eq!(
+            page.extractions,
+            [
+                Extraction { dimension: "url".into(), pattern: "/category/(.+)/".into() },
+                Extraction { dimension: "urlparam".into(), pattern: "cat".into() },
+            ]
+        );
+        assert_eq!(skipped.len(), 1);
+        assert!(skipped[0].contains("conversion"));
+        let (after, _) = dimensions(&v502(
+            "CustomDimensions.getConfiguredCustomDimensions__after_configure_existing",
+        ))
+        .unwrap();
+        assert!(!after[&2].active && after[&2].extractions.is_empty());
+    }
+
+    #[test]
+    fn anonymisation_settings_decode_into_privacy_state() {
+        let initial = anonymisation_settings(&v57("PrivacyManager.getAnonymisationSettings__global_initial")).unwrap();
+        assert_eq!(
+            initial,
+            PrivacyState { anonymize_ip_enabled: true, mask_bytes: 2, ..PrivacyState::default() }
+        );
+        let enforced =
+            anonymisation_settings(&v57("PrivacyManager.getAnonymisationSettings__global_while_all_enforced"))
+                .unwrap();
+        assert!(enforced.anonymize_order_id);
+        assert_eq!(enforced.anonymize_referrer, ReferrerAnonymisation::ExcludePath);
+    }
+
+    #[test]
+    fn compliance_status_gives_the_mode() {
+        assert_eq!(
+            compliance_mode(&v57("PrivacyManager.getComplianceStatus__all_after_all_enforce_1")).unwrap(),
+            ComplianceMode::CnilV1
+        );
+        assert_eq!(
+            compliance_mode(&v57("PrivacyManager.getComplianceStatus__flag_on_site_1_initial")).unwrap(),
+            ComplianceMode::Off
+        );
+        assert!(compliance_mode(&serde_json::json!({"value": true})).is_err());
+    }
+
+    #[test]
+    fn global_values_false_means_never_set() {
+        assert!(global_list(&v502("SitesManager.getExcludedIpsGlobal__initial")).unwrap().is_empty());
+        assert!(global_list(&v502("SitesManager.getExcludedReferrersGlobal__initial")).unwrap().is_empty());
+        assert_eq!(
+            global_list(&v502("SitesManager.getExcludedIpsGlobal__after_set")).unwrap(),
+            ["127.0.0.1", "10.1.0.0/16", "172.16.*.*"]
+        );
+        assert_eq!(global_string(&v502("SitesManager.getDefaultTimezone__superuser")).unwrap(), "UTC");
+        assert_eq!(global_string(&serde_json::json!({"value": false})).unwrap(), "");
+        assert!(!single_bool(&v502("UsersManager.hasSuperUserAccess__teamA")).unwrap());
+        assert!(single_bool(&v502("API.isPluginActivated__CustomDimensions")).unwrap());
+        assert_eq!(new_id(&serde_json::json!({"value": 161})).unwrap(), 161);
+        assert_eq!(new_id(&serde_json::json!({"value": "3"})).unwrap(), 3);
+    }
+
+    #[test]
+    fn versions_parse_with_suffixes() {
+        assert_eq!(parse_version("5.7.0-rc1"), Some((5, 7, 0)));
+        assert_eq!(parse_version("5.0.2"), Some((5, 0, 2)));
+        assert_eq!(parse_version("4.16"), Some((4, 16, 0)));
+        assert_eq!(parse_version("five"), None);
+        assert!(version_at_least("5.7.0-rc1", 5, 6));
+        assert!(!version_at_least("5.0.2", 5, 2));
+        assert!(version_at_least("6.0.0", 5, 2));
+    }
+}
