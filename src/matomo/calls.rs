@@ -335,3 +335,491 @@ pub fn set_compliance(site: Option<u64>, enforce: bool) -> Call {
     call.params.bool("enforce", enforce);
     call
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::desired::model::{
+        DimensionScope, Extraction, KeepUrlFragments, ReferrerAnonymisation, ReportsKeep,
+    };
+    use crate::live::SiteSearchState;
+    use crate::matomo::encode::request_body;
+    use crate::matomo::test_support::recording;
+
+    /// The recorded request's parameters (form-decoded from `encoded_body`, without the
+    /// module/method/format prefix), with `key[]` numbered `key[0]`, `key[1]`…
+    fn recorded_params(version: &str, name: &str) -> BTreeMap<String, String> {
+        let rec = recording(version, name);
+        let body = rec["request"]["encoded_body"].as_str().unwrap();
+        let mut counters: BTreeMap<String, usize> = BTreeMap::new();
+        form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .filter(|(k, _)| !matches!(k.as_str(), "module" | "method" | "format"))
+            .map(|(k, v)| match k.strip_suffix("[]") {
+                Some(base) => {
+                    let n = counters.entry(base.to_string()).or_default();
+                    *n += 1;
+                    (format!("{base}[{}]", *n - 1), v)
+                }
+                None => (k, v),
+            })
+            .collect()
+    }
+
+    /// Our parameters, form-encoded and decoded again (as PHP sees them).
+    fn ours(call: &Call) -> BTreeMap<String, String> {
+        let encoded = call.params.encode();
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(encoded.as_bytes())
+            .into_owned()
+            .collect();
+        let map: BTreeMap<String, String> = pairs.iter().cloned().collect();
+        assert_eq!(map.len(), pairs.len(), "a key is repeated in {encoded}");
+        map
+    }
+
+    /// Every recorded parameter is sent with the recorded value (except `ignore`).
+    fn assert_covers(call: &Call, version: &str, name: &str, ignore: &[&str]) {
+        let ours = ours(call);
+        for (key, value) in recorded_params(version, name) {
+            if ignore.contains(&key.as_str()) {
+                continue;
+            }
+            assert_eq!(
+                ours.get(&key),
+                Some(&value),
+                "{name}: parameter {key}; ours: {ours:?}"
+            );
+        }
+    }
+
+    fn full_site() -> SiteState {
+        SiteState {
+            id: 0,
+            name: "rec-full".into(),
+            urls: vec![
+                "https://full.example.com".into(),
+                "https://alias.full.example.com".into(),
+            ],
+            timezone: "Europe/Paris".into(),
+            currency: "CHF".into(),
+            site_type: "website".into(),
+            group: "recgroup".into(),
+            ecommerce: true,
+            site_search: SiteSearchState {
+                enabled: true,
+                keyword_parameters: vec!["q".into(), "s".into()],
+                category_parameters: vec!["cat".into(), "category".into()],
+            },
+            exclude_unknown_urls: true,
+            keep_url_fragments: KeepUrlFragments::Keep,
+            exclusions: ExclusionsState {
+                ips: vec!["1.2.3.4".into(), "10.0.0.0/8".into(), "192.168.*.*".into()],
+                query_parameters: vec!["sid".into(), "token".into()],
+                user_agents: vec!["HeadlessChrome".into(), "curl".into()],
+                referrers: vec!["ref.example.org".into(), ".cdn.example.net".into()],
+            },
+            visitor_log: Some(VisitorLogState {
+                disabled: true,
+                profile_disabled: false,
+            }),
+            ..SiteState::default()
+        }
+    }
+
+    #[test]
+    fn add_site_sends_what_the_recording_sent_plus_the_profile_switch() {
+        let call = add_site(&full_site());
+        assert_covers(
+            &call,
+            "5.0.2",
+            "SitesManager.addSite__all_params",
+            &["startDate"],
+        );
+        let ours = ours(&call);
+        assert_eq!(
+            ours["settingValues[Live][1][name]"],
+            "disable_visitor_profile"
+        );
+        assert_eq!(ours["settingValues[Live][1][value]"], "0");
+        assert!(!ours.contains_key("startDate"));
+    }
+
+    #[test]
+    fn update_site_always_sends_the_six_lists_and_the_group() {
+        let mut site = full_site();
+        site.id = 185;
+        site.exclusions = ExclusionsState::default();
+        site.site_search.keyword_parameters.clear();
+        site.group.clear();
+        site.visitor_log = None;
+        let ours = ours(&update_site(&site));
+        assert_eq!(ours["idSite"], "185");
+        for key in [
+            "excludedIps",
+            "excludedQueryParameters",
+            "excludedUserAgents",
+            "excludedReferrers",
+            "searchKeywordParameters",
+            "group",
+        ] {
+            assert_eq!(
+                ours.get(key).map(String::as_str),
+                Some(""),
+                "{key} must be sent, empty"
+            );
+        }
+        assert_eq!(ours["searchCategoryParameters"], "cat,category");
+        assert_eq!(ours["urls[0]"], "https://full.example.com");
+        assert_eq!(ours["urls[1]"], "https://alias.full.example.com");
+        assert_eq!(ours["keepURLFragments"], "1");
+        assert_eq!(
+            (
+                ours["ecommerce"].as_str(),
+                ours["excludeUnknownUrls"].as_str()
+            ),
+            ("1", "1")
+        );
+        assert!(!ours.keys().any(|k| k.starts_with("settingValues")));
+        // The recorded Live-only update, with our two switches.
+        let mut site = full_site();
+        site.id = 185;
+        site.visitor_log = Some(VisitorLogState {
+            disabled: false,
+            profile_disabled: true,
+        });
+        let ours = super::tests::ours(&update_site(&site));
+        assert_eq!(ours["settingValues[Live][0][name]"], "disable_visitor_log");
+        assert_eq!(ours["settingValues[Live][0][value]"], "0");
+        assert_eq!(
+            ours["settingValues[Live][1][name]"],
+            "disable_visitor_profile"
+        );
+        assert_eq!(ours["settingValues[Live][1][value]"], "1");
+    }
+
+    #[test]
+    fn public_stats_is_anonymous_view_or_noaccess_with_a_bracket_array() {
+        assert_eq!(
+            ours(&set_public_stats(3, true)),
+            BTreeMap::from([
+                ("userLogin".into(), "anonymous".into()),
+                ("access".into(), "view".into()),
+                ("idSites[0]".into(), "3".into()),
+            ])
+        );
+        assert_eq!(ours(&set_public_stats(3, false))["access"], "noaccess");
+    }
+
+    fn signup() -> GoalState {
+        GoalState {
+            id: 1,
+            name: "Signup".into(),
+            description: "signup done".into(),
+            match_attribute: "url".into(),
+            pattern: "/signup/thanks".into(),
+            pattern_type: "contains".into(),
+            case_sensitive: true,
+            allow_multiple_conversions: true,
+            revenue: 12.5,
+            use_event_value_as_revenue: false,
+        }
+    }
+
+    #[test]
+    fn goals_send_every_field_as_recorded() {
+        assert_covers(
+            &add_goal(191, &signup()),
+            "5.0.2",
+            "Goals.addGoal__url_contains_all_params",
+            &[],
+        );
+        let v3 = GoalState {
+            name: "Signup v3".into(),
+            pattern: "https://goals.example.com/thanks".into(),
+            pattern_type: "exact".into(),
+            case_sensitive: false,
+            allow_multiple_conversions: false,
+            revenue: 7.0,
+            description: "desc v3".into(),
+            ..signup()
+        };
+        let call = update_goal(191, &v3);
+        assert_covers(&call, "5.0.2", "Goals.updateGoal__all_params", &[]);
+        assert_eq!(ours(&call)["useEventValueAsRevenue"], "0");
+    }
+
+    #[test]
+    fn manual_goals_send_a_placeholder_pattern_and_percent_is_escaped() {
+        let manual = GoalState {
+            name: "Manual".into(),
+            match_attribute: "manually".into(),
+            ..GoalState::default()
+        };
+        assert_covers(
+            &add_goal(191, &manual),
+            "5.0.2",
+            "Goals.addGoal__manually_minimal",
+            &[],
+        );
+        // Matomo url-decodes goal texts once more after the form decoding (the recording
+        // sent `50%25 off %41` and stored `50% off A`): what we send must decode to the text.
+        let percent = GoalState {
+            name: "50% off %41".into(),
+            match_attribute: "url".into(),
+            pattern: "a%2Fb".into(),
+            pattern_type: "contains".into(),
+            description: "x%20y 100%".into(),
+            ..GoalState::default()
+        };
+        let sent = ours(&add_goal(191, &percent));
+        let php_urldecode = |s: &str| -> String {
+            form_urlencoded::parse(format!("v={s}").as_bytes())
+                .next()
+                .unwrap()
+                .1
+                .into_owned()
+        };
+        assert_eq!(sent["name"], "50%25 off %2541");
+        assert_eq!(php_urldecode(&sent["name"]), "50% off %41");
+        assert_eq!(php_urldecode(&sent["pattern"]), "a%2Fb");
+        assert_eq!(php_urldecode(&sent["description"]), "x%20y 100%");
+        let rec = recording("5.0.2", "Goals.addGoal__name_with_percent_encoding");
+        assert_eq!(
+            php_urldecode(rec["request"]["params"]["name"].as_str().unwrap()),
+            "50% off A"
+        );
+    }
+
+    #[test]
+    fn dimensions_send_nested_extractions() {
+        let dim = DimensionState {
+            id: 0,
+            name: "Page category".into(),
+            scope: DimensionScope::Action,
+            active: true,
+            case_sensitive: false,
+            extractions: vec![
+                Extraction {
+                    dimension: "url".into(),
+                    pattern: "/category/(.+)/".into(),
+                },
+                Extraction {
+                    dimension: "urlparam".into(),
+                    pattern: "cat".into(),
+                },
+            ],
+        };
+        assert_covers(
+            &add_dimension(191, &dim),
+            "5.0.2",
+            "CustomDimensions.configureNewCustomDimension__action_scope_extractions",
+            &[],
+        );
+        let existing = ours(&update_dimension(191, &DimensionState { id: 2, ..dim }));
+        assert_eq!(existing["idDimension"], "2");
+        assert_eq!(existing["extractions[1][pattern]"], "cat");
+        assert_eq!(existing["caseSensitive"], "0");
+        assert!(!existing.contains_key("scope"));
+    }
+
+    fn privacy() -> PrivacyState {
+        PrivacyState {
+            anonymize_ip_enabled: true,
+            mask_bytes: 3,
+            use_for_enrichment: true,
+            anonymize_user_id: true,
+            anonymize_order_id: true,
+            anonymize_referrer: ReferrerAnonymisation::ExcludePath,
+            force_cookieless: false,
+            do_not_track: true,
+        }
+    }
+
+    #[test]
+    fn anonymize_ip_sends_all_seven_with_the_versions_mask_name() {
+        let new = set_anonymize_ip("ipAddressMaskLength", &privacy());
+        assert_covers(
+            &new,
+            "5.7",
+            "PrivacyManager.setAnonymizeIpSettings__all_params_global",
+            &[],
+        );
+        assert_eq!(ours(&new).len(), 7);
+        let old = ours(&set_anonymize_ip("maskLength", &privacy()));
+        assert_eq!(old["maskLength"], "3");
+        assert!(!old.contains_key("ipAddressMaskLength"));
+        let none = ours(&set_anonymize_ip("", &PrivacyState::default()));
+        assert_eq!(none["anonymizeReferrer"], "");
+        assert_eq!(none["maskLength"], "0");
+        assert_eq!(
+            set_do_not_track(true).method,
+            "PrivacyManager.activateDoNotTrack"
+        );
+        assert_eq!(
+            set_do_not_track(false).method,
+            "PrivacyManager.deactivateDoNotTrack"
+        );
+    }
+
+    #[test]
+    fn retention_sends_every_keep_flag_and_the_password_last() {
+        let retention = RetentionState {
+            raw_data_delete: true,
+            raw_data_older_than_days: 180,
+            reports_delete: true,
+            reports_older_than_months: 1,
+            reports_keep: ReportsKeep {
+                basic: true,
+                day: false,
+                week: true,
+                month: true,
+                year: true,
+                range: false,
+                segments: true,
+            },
+        };
+        let password = Secret::new("Adm1n-Passw0rd!");
+        let calls = set_retention(&retention, &password);
+        assert_eq!(calls.len(), 2);
+        let body = request_body(&calls[1], None);
+        let decoded: BTreeMap<String, String> = form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+        for (key, value) in recorded_params("5.0.2", "PrivacyManager.setDeleteReportsSettings__ok")
+        {
+            assert_eq!(decoded.get(&key), Some(&value), "{key}");
+        }
+        assert!(
+            body.ends_with("passwordConfirmation=Adm1n-Passw0rd%21"),
+            "{body}"
+        );
+        assert!(
+            !format!("{:?}", calls[0]).contains("Adm1n"),
+            "Debug of a call must not show the password"
+        );
+        assert!(
+            require_password(None, "PrivacyManager.setDeleteLogsSettings")
+                .unwrap_err()
+                .to_string()
+                .contains("MATOMO_PASSWORD")
+        );
+        assert!(require_password(Some(&Secret::new(" ")), "x").is_err());
+    }
+
+    #[test]
+    fn global_lists_clear_with_a_lone_comma_and_query_params_follow_the_version() {
+        let empty = set_global_exclusions(Some("5.0.2"), &ExclusionsState::default());
+        let methods: Vec<&str> = empty.iter().map(|c| c.method.as_str()).collect();
+        assert_eq!(
+            methods,
+            [
+                "SitesManager.setGlobalExcludedIps",
+                "SitesManager.setGlobalExcludedQueryParameters",
+                "SitesManager.setGlobalExcludedUserAgents",
+                "SitesManager.setGlobalExcludedReferrers",
+            ]
+        );
+        assert_covers(
+            &empty[0],
+            "5.0.2",
+            "SitesManager.setGlobalExcludedIps__single_comma_to_clear",
+            &[],
+        );
+        assert!(
+            empty
+                .iter()
+                .all(|c| c.params.0.len() == 1 && c.params.0[0].1 == ",")
+        );
+
+        let lists = ExclusionsState {
+            query_parameters: vec!["foo".into(), "bar".into(), "baz".into()],
+            ..ExclusionsState::default()
+        };
+        let new = set_global_exclusions(Some("5.7.0-rc1"), &lists);
+        assert_eq!(new[1].method, "SitesManager.setGlobalQueryParamExclusion");
+        assert_eq!(ours(&new[1])["exclusionType"], "custom");
+        assert_eq!(ours(&new[1])["queryParamsToExclude"], "foo,bar,baz");
+        let cleared = set_global_exclusions(Some("5.7.0-rc1"), &ExclusionsState::default());
+        assert_covers(
+            &cleared[1],
+            "5.7",
+            "SitesManager.setGlobalQueryParamExclusion__common_session_parameters",
+            &[],
+        );
+        assert_eq!(cleared[1].params.0.len(), 1);
+        let unknown = set_global_exclusions(None, &lists);
+        assert_eq!(
+            unknown[1].method,
+            "SitesManager.setGlobalExcludedQueryParameters"
+        );
+        assert_eq!(ours(&unknown[1])["excludedQueryParameters"], "foo,bar,baz");
+    }
+
+    #[test]
+    fn instance_visitor_log_uses_system_settings_with_password() {
+        let call = set_instance_visitor_log(
+            &VisitorLogState {
+                disabled: true,
+                profile_disabled: true,
+            },
+            &Secret::new("pw"),
+        );
+        let body = request_body(&call, None);
+        let decoded: BTreeMap<String, String> = form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+        assert_eq!(
+            decoded["settingValues[Live][0][name]"],
+            "disable_visitor_log"
+        );
+        assert_eq!(decoded["settingValues[Live][0][value]"], "1");
+        assert_eq!(
+            decoded["settingValues[Live][1][name]"],
+            "disable_visitor_profile"
+        );
+        assert_eq!(decoded["passwordConfirmation"], "pw");
+    }
+
+    #[test]
+    fn defaults_and_compliance() {
+        let calls = set_defaults(&DefaultsState {
+            timezone: "Europe/Vienna".into(),
+            currency: String::new(),
+        });
+        assert_eq!(calls.len(), 1);
+        assert_eq!(ours(&calls[0])["defaultTimezone"], "Europe/Vienna");
+        assert_covers(
+            &set_compliance(None, true),
+            "5.7",
+            "PrivacyManager.setComplianceStatus__all_enforce_1",
+            &[],
+        );
+        assert_covers(
+            &set_compliance(Some(1), true),
+            "5.7",
+            "PrivacyManager.setComplianceStatus__site_1_enforce_1",
+            &[],
+        );
+        assert_eq!(ours(&set_compliance(Some(1), false))["enforce"], "0");
+        assert_eq!(ours(&compliance_status(None))["idSite"], "all");
+    }
+
+    #[test]
+    fn request_body_puts_fixed_fields_and_token_first_and_never_repeats_a_key() {
+        let call = Call::for_site("SitesManager.getSiteFromId", 1)
+            .with("format", "xml")
+            .with("filter_limit", "5");
+        let body = request_body(&call, Some(&Secret::new("abc123")));
+        assert_eq!(
+            body,
+            "module=API&method=SitesManager.getSiteFromId&format=xml&token_auth=abc123&filter_limit=5&idSite=1"
+        );
+        let body = request_body(&Call::new("API.getMatomoVersion"), None);
+        assert_eq!(
+            body,
+            "module=API&method=API.getMatomoVersion&format=json&filter_limit=-1"
+        );
+    }
+}

@@ -9,7 +9,10 @@ use tokio::net::TcpListener;
 
 /// One recorded exchange (`tests/fixtures/matomo-<version>/<name>.json`).
 pub fn recording(version: &str, name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/matomo-{version}/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/matomo-{version}/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -23,7 +26,12 @@ pub fn body(recording: &Value) -> Value {
 pub fn response(recording: &Value) -> (u16, String) {
     let status = recording["response"]["status"].as_u64().unwrap() as u16;
     let body = match &recording["response"]["body"] {
-        Value::String(raw) if !recording["response"]["content_type"].as_str().unwrap_or("").contains("json") => {
+        Value::String(raw)
+            if !recording["response"]["content_type"]
+                .as_str()
+                .unwrap_or("")
+                .contains("json") =>
+        {
             raw.clone()
         }
         other => other.to_string(),
@@ -49,7 +57,11 @@ impl Reply {
     /// The recorded answer of an exchange.
     pub fn recorded(recording: &Value) -> Self {
         let (status, body) = response(recording);
-        let ctype = if recording["response"]["content_type"].as_str().unwrap_or("").contains("json") {
+        let ctype = if recording["response"]["content_type"]
+            .as_str()
+            .unwrap_or("")
+            .contains("json")
+        {
             "application/json; charset=utf-8"
         } else {
             "text/html; charset=utf-8"
@@ -74,14 +86,18 @@ where
     let server_log = log.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
             let handler = handler.clone();
             let log = server_log.clone();
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 let mut chunk = [0u8; 8192];
                 let (head_end, length) = loop {
-                    let Ok(n) = socket.read(&mut chunk).await else { return };
+                    let Ok(n) = socket.read(&mut chunk).await else {
+                        return;
+                    };
                     if n == 0 {
                         return;
                     }
@@ -97,7 +113,9 @@ where
                     }
                 };
                 while buf.len() < head_end + length {
-                    let Ok(n) = socket.read(&mut chunk).await else { return };
+                    let Ok(n) = socket.read(&mut chunk).await else {
+                        return;
+                    };
                     if n == 0 {
                         break;
                     }
@@ -130,7 +148,9 @@ where
 /// The body part of a logged request, form-decoded in order.
 pub fn form(logged: &str) -> Vec<(String, String)> {
     let body = logged.split("\r\n\r\n").nth(1).unwrap_or("");
-    form_urlencoded::parse(body.as_bytes()).into_owned().collect()
+    form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 /// The value of `key` in a decoded form.

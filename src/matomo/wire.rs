@@ -444,11 +444,17 @@ mod tests {
 
     #[test]
     fn sites_with_alias_urls_decode_main_url_first() {
-        let sites = sites(&v502("SitesManager.getSitesWithAdminAccess__fetchAliasUrls")).unwrap();
+        let sites = sites(&v502(
+            "SitesManager.getSitesWithAdminAccess__fetchAliasUrls",
+        ))
+        .unwrap();
         assert_eq!(sites.len(), 5);
         let shop = &sites[1];
         assert_eq!(shop.id, 2);
-        assert_eq!(shop.urls, ["https://shop.example.de", "https://www.shop.example.de"]);
+        assert_eq!(
+            shop.urls,
+            ["https://shop.example.de", "https://www.shop.example.de"]
+        );
         assert!(shop.ecommerce);
         assert_eq!(shop.site_search.keyword_parameters, ["q", "query"]);
         assert_eq!(shop.site_search.category_parameters, ["cat"]);
@@ -461,12 +467,19 @@ mod tests {
         assert!(sites[4].exclude_unknown_urls);
         assert_eq!(sites[3].site_type, "intranet");
         assert_eq!(sites[3].timezone, "UTC+2");
-        assert!(sites.iter().all(|s| s.visitor_log.is_none() && s.goals.is_none()));
+        assert!(
+            sites
+                .iter()
+                .all(|s| s.visitor_log.is_none() && s.goals.is_none())
+        );
     }
 
     #[test]
     fn site_without_alias_urls_has_its_main_url() {
-        let site = site(&v502("SitesManager.getSiteFromId__superuser_site4_intranet")).unwrap();
+        let site = site(&v502(
+            "SitesManager.getSiteFromId__superuser_site4_intranet",
+        ))
+        .unwrap();
         assert_eq!(site.urls, ["http://intranet.local"]);
         assert_eq!(site.currency, "GBP");
     }
@@ -497,7 +510,13 @@ mod tests {
     #[test]
     fn site_settings_give_the_visitor_log_switches() {
         let off = visitor_log_settings(&v502("SitesManager.getSiteSettings__site2")).unwrap();
-        assert_eq!(off, Some(VisitorLogState { disabled: false, profile_disabled: false }));
+        assert_eq!(
+            off,
+            Some(VisitorLogState {
+                disabled: false,
+                profile_disabled: false
+            })
+        );
         let after = visitor_log_settings(&v502(
             "SitesManager.getSiteSettings__after_updateSite_only_settingValues_Live",
         ))
@@ -512,8 +531,10 @@ mod tests {
     fn users_access_says_whether_statistics_are_public() {
         assert!(!public_stats(&v502("UsersManager.getUsersAccessFromSite__site1")).unwrap());
         assert!(
-            public_stats(&v502("UsersManager.getUsersAccessFromSite__site3_after_anonymous_view"))
-                .unwrap()
+            public_stats(&v502(
+                "UsersManager.getUsersAccessFromSite__site3_after_anonymous_view"
+            ))
+            .unwrap()
         );
         assert!(!public_stats(&serde_json::json!([])).unwrap());
         assert!(public_stats(&serde_json::json!(5)).is_err());
@@ -529,11 +550,17 @@ mod tests {
         assert!(signup.case_sensitive && signup.allow_multiple_conversions);
         let manual = &goals_list[&2];
         assert_eq!(manual.match_attribute, "manually");
-        assert_eq!((manual.pattern.as_str(), manual.pattern_type.as_str()), ("", ""));
+        assert_eq!(
+            (manual.pattern.as_str(), manual.pattern_type.as_str()),
+            ("", "")
+        );
         assert_eq!(goals_list[&3].name, "50% off A");
         assert!(goals_list[&4].use_event_value_as_revenue);
 
-        let keyed = goals(&v502("Goals.getGoals__filter_limit_minus1_keyed_by_goal_id")).unwrap();
+        let keyed = goals(&v502(
+            "Goals.getGoals__filter_limit_minus1_keyed_by_goal_id",
+        ))
+        .unwrap();
         assert_eq!(keyed.keys().copied().collect::<Vec<_>>(), [1, 2, 3]);
         assert_eq!(keyed[&1].name, "Objectif 0 — 3%");
         assert!(goals(&v502("Goals.getGoals__empty")).unwrap().is_empty());
@@ -546,8 +573,10 @@ mod tests {
 
     #[test]
     fn dimensions_decode_string_ids_and_skip_unknown_scopes() {
-        let (dims, skipped) =
-            dimensions(&v502("CustomDimensions.getConfiguredCustomDimensions__after_configure")).unwrap();
+        let (dims, skipped) = dimensions(&v502(
+            "CustomDimensions.getConfiguredCustomDimensions__after_configure",
+        ))
+        .unwrap();
         assert_eq!(dims.len(), 2);
         assert_eq!(dims[&1].scope, DimensionScope::Visit);
         assert!(dims[&1].case_sensitive && dims[&1].active);
@@ -556,8 +585,14 @@ mod tests {
         assert_eq!(
             page.extractions,
             [
-                Extraction { dimension: "url".into(), pattern: "/category/(.+)/".into() },
-                Extraction { dimension: "urlparam".into(), pattern: "cat".into() },
+                Extraction {
+                    dimension: "url".into(),
+                    pattern: "/category/(.+)/".into()
+                },
+                Extraction {
+                    dimension: "urlparam".into(),
+                    pattern: "cat".into()
+                },
             ]
         );
         assert_eq!(skipped.len(), 1);
@@ -571,26 +606,43 @@ mod tests {
 
     #[test]
     fn anonymisation_settings_decode_into_privacy_state() {
-        let initial = anonymisation_settings(&v57("PrivacyManager.getAnonymisationSettings__global_initial")).unwrap();
+        let initial = anonymisation_settings(&v57(
+            "PrivacyManager.getAnonymisationSettings__global_initial",
+        ))
+        .unwrap();
         assert_eq!(
             initial,
-            PrivacyState { anonymize_ip_enabled: true, mask_bytes: 2, ..PrivacyState::default() }
+            PrivacyState {
+                anonymize_ip_enabled: true,
+                mask_bytes: 2,
+                ..PrivacyState::default()
+            }
         );
-        let enforced =
-            anonymisation_settings(&v57("PrivacyManager.getAnonymisationSettings__global_while_all_enforced"))
-                .unwrap();
+        let enforced = anonymisation_settings(&v57(
+            "PrivacyManager.getAnonymisationSettings__global_while_all_enforced",
+        ))
+        .unwrap();
         assert!(enforced.anonymize_order_id);
-        assert_eq!(enforced.anonymize_referrer, ReferrerAnonymisation::ExcludePath);
+        assert_eq!(
+            enforced.anonymize_referrer,
+            ReferrerAnonymisation::ExcludePath
+        );
     }
 
     #[test]
     fn compliance_status_gives_the_mode() {
         assert_eq!(
-            compliance_mode(&v57("PrivacyManager.getComplianceStatus__all_after_all_enforce_1")).unwrap(),
+            compliance_mode(&v57(
+                "PrivacyManager.getComplianceStatus__all_after_all_enforce_1"
+            ))
+            .unwrap(),
             ComplianceMode::CnilV1
         );
         assert_eq!(
-            compliance_mode(&v57("PrivacyManager.getComplianceStatus__flag_on_site_1_initial")).unwrap(),
+            compliance_mode(&v57(
+                "PrivacyManager.getComplianceStatus__flag_on_site_1_initial"
+            ))
+            .unwrap(),
             ComplianceMode::Off
         );
         assert!(compliance_mode(&serde_json::json!({"value": true})).is_err());
@@ -598,14 +650,28 @@ mod tests {
 
     #[test]
     fn global_values_false_means_never_set() {
-        assert!(global_list(&v502("SitesManager.getExcludedIpsGlobal__initial")).unwrap().is_empty());
-        assert!(global_list(&v502("SitesManager.getExcludedReferrersGlobal__initial")).unwrap().is_empty());
+        assert!(
+            global_list(&v502("SitesManager.getExcludedIpsGlobal__initial"))
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            global_list(&v502("SitesManager.getExcludedReferrersGlobal__initial"))
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(
             global_list(&v502("SitesManager.getExcludedIpsGlobal__after_set")).unwrap(),
             ["127.0.0.1", "10.1.0.0/16", "172.16.*.*"]
         );
-        assert_eq!(global_string(&v502("SitesManager.getDefaultTimezone__superuser")).unwrap(), "UTC");
-        assert_eq!(global_string(&serde_json::json!({"value": false})).unwrap(), "");
+        assert_eq!(
+            global_string(&v502("SitesManager.getDefaultTimezone__superuser")).unwrap(),
+            "UTC"
+        );
+        assert_eq!(
+            global_string(&serde_json::json!({"value": false})).unwrap(),
+            ""
+        );
         assert!(!single_bool(&v502("UsersManager.hasSuperUserAccess__teamA")).unwrap());
         assert!(single_bool(&v502("API.isPluginActivated__CustomDimensions")).unwrap());
         assert_eq!(new_id(&serde_json::json!({"value": 161})).unwrap(), 161);
