@@ -679,3 +679,572 @@ pub(crate) fn split_bulk_answer(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use crate::matomo::test_support::{Reply, form, get, recording, response, serve};
+
+    const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
+    fn decode_recorded(version: &str, name: &str) -> Result<Value, MatomoError> {
+        let rec = recording(version, name);
+        let (status, body) = response(&rec);
+        let method = rec["request"]["method"].as_str().unwrap();
+        decode_answer(method, Some(1), status, &body, &[])
+    }
+
+    #[test]
+    fn error_envelope_in_a_200_is_an_api_error_with_entities_decoded() {
+        match decode_recorded("5.0.2", "SitesManager.addSite__invalid_timezone") {
+            Err(MatomoError::Api {
+                status: 200,
+                message,
+                method,
+                ..
+            }) => {
+                assert_eq!(method, "SitesManager.addSite");
+                assert!(message.contains("\"Mars/Olympus\""), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = decode_recorded(
+            "5.0.2",
+            "PrivacyManager.getAnonymizeIpSettings__does_not_exist",
+        )
+        .unwrap_err();
+        assert!(err.is_unknown_method(), "{err:?}");
+    }
+
+    #[test]
+    fn json_401_is_access_denied_and_html_401_is_an_invalid_token() {
+        let err = decode_recorded("5.0.2", "API.getMatomoVersion__no_token").unwrap_err();
+        assert!(err.is_access_denied(), "{err:?}");
+        assert!(err.to_string().contains("requires view access"));
+        for (version, name) in [
+            ("5.0.2", "API.getMatomoVersion__bad_token"),
+            ("5.7", "API.getMatomoVersion__bad_token"),
+            ("5.7", "API.getMatomoVersion__secure_only_token_GET"),
+        ] {
+            let err = decode_recorded(version, name).unwrap_err();
+            assert!(err.is_auth_failure(), "{name}: {err:?}");
+            assert!(err.to_string().contains("the token is invalid or revoked"));
+            assert!(!err.is_retryable());
+        }
+    }
+
+    #[test]
+    fn statuses_500_400_404_with_the_envelope_are_api_errors() {
+        for (version, name, status) in [
+            ("5.0.2", "SitesManager.addSite__excludedIps_as_array", 500),
+            ("5.7", "API.noSuchMethod__unknown_method", 400),
+            ("5.7", "NoSuchModule.foo__unknown_module", 404),
+            ("5.7", "SitesManager.getSiteFromId__missing_param", 400),
+            (
+                "5.7",
+                "PrivacyManager.getComplianceStatus__flag_off_all",
+                200,
+            ),
+        ] {
+            match decode_recorded(version, name) {
+                Err(MatomoError::Api { status: got, .. }) => assert_eq!(got, status, "{name}"),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        assert!(
+            decode_recorded("5.7", "API.noSuchMethod__unknown_method")
+                .unwrap_err()
+                .is_unknown_method()
+        );
+        assert!(
+            decode_recorded(
+                "5.7",
+                "PrivacyManager.getAnonymizeIpSettings__does_not_exist"
+            )
+            .unwrap_err()
+            .is_unknown_method()
+        );
+    }
+
+    #[test]
+    fn other_answers_are_unexpected_quoting_the_body_without_secrets() {
+        let token = Secret::new(TOKEN);
+        let body = format!("<html>Bad gateway {TOKEN} {}</html>", "x".repeat(500));
+        match decode_answer("API.getMatomoVersion", None, 502, &body, &[&token]) {
+            Err(e @ MatomoError::Unexpected { status: 502, .. }) => {
+                assert!(e.is_retryable());
+                let text = e.to_string();
+                assert!(!text.contains(TOKEN), "{text}");
+                assert!(text.contains("Bad gateway (redacted)"), "{text}");
+                let MatomoError::Unexpected { body_start, .. } = e else {
+                    unreachable!()
+                };
+                assert!(body_start.chars().count() <= 200);
+            }
+            other => panic!("{other:?}"),
+        }
+        let err =
+            decode_answer("API.getMatomoVersion", None, 200, "<?xml version", &[]).unwrap_err();
+        assert!(matches!(err, MatomoError::Unexpected { status: 200, .. }));
+        let err = decode_answer("X.y", None, 500, r#"{"value": 1}"#, &[]).unwrap_err();
+        assert!(matches!(err, MatomoError::Unexpected { status: 500, .. }));
+        assert_eq!(
+            decode_answer("X.y", None, 200, r#"{"value": 1}"#, &[]).unwrap(),
+            serde_json::json!({"value": 1})
+        );
+    }
+
+    fn sub_calls(n: usize) -> Vec<Call> {
+        (1..=n as u64)
+            .map(|id| Call::for_site("SitesManager.getSiteFromId", id))
+            .collect()
+    }
+
+    #[test]
+    fn bulk_answers_split_per_call_with_inline_errors() {
+        let rec = recording("5.0.2", "API.getBulkRequest__teamA_mixed_access");
+        let calls = vec![
+            Call::for_site("SitesManager.getSiteFromId", 2),
+            Call::for_site("SitesManager.getSiteFromId", 1),
+            Call::new("PrivacyManager.getAvailableVisitColumnsToAnonymize"),
+        ];
+        let results = split_bulk_answer(&calls, rec["response"]["body"].clone()).unwrap();
+        assert!(results[0].is_ok());
+        match &results[1] {
+            Err(MatomoError::AccessDenied {
+                site: Some(1),
+                method,
+                ..
+            }) => {
+                assert_eq!(method, "SitesManager.getSiteFromId");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(results[2].as_ref().unwrap_err().is_access_denied());
+
+        let rec = recording("5.0.2", "API.getBulkRequest__mixed_sites_privacy");
+        let mut calls = sub_calls(5);
+        calls[3].site = Some(9999);
+        let results = split_bulk_answer(&calls, rec["response"]["body"].clone()).unwrap();
+        assert!(matches!(
+            &results[3],
+            Err(MatomoError::Api {
+                site: Some(9999),
+                ..
+            })
+        ));
+        assert_eq!(
+            results[2].as_ref().unwrap(),
+            &serde_json::json!({"value": false})
+        );
+    }
+
+    #[test]
+    fn a_bulk_answer_with_fewer_items_is_truncated() {
+        let answer = Value::Array(vec![serde_json::json!({"value": 1}); 996]);
+        match split_bulk_answer(&sub_calls(1000), answer) {
+            Err(MatomoError::Truncated {
+                expected: 1000,
+                got: 996,
+            }) => {}
+            other => panic!("{:?}", other.map(|v| v.len())),
+        }
+        let keyed = serde_json::json!({"1": "b", "0": "a"});
+        let results = split_bulk_answer(&sub_calls(2), keyed).unwrap();
+        assert_eq!(results[0].as_ref().unwrap(), "a");
+        assert!(split_bulk_answer(&sub_calls(1), serde_json::json!("x")).is_err());
+    }
+
+    fn config(url: &str) -> ClientConfig {
+        let mut config = ClientConfig::new(url);
+        config.token = Some(Secret::new(TOKEN));
+        config.retry_delay = Duration::from_millis(1);
+        config.request_timeout = Duration::from_millis(500);
+        config
+    }
+
+    #[tokio::test]
+    async fn requests_are_posted_as_forms_with_token_and_filter_limit_first() {
+        let (url, log) = serve(|_, _| Reply::json(200, r#"{"value":"5.0.2"}"#)).await;
+        let client = Client::new(config(&url)).unwrap();
+        let call = Call::for_site("SitesManager.getSiteFromId", 3);
+        client.read(&call).await.unwrap();
+        assert_eq!(client.request_count(), 1);
+        let logged = log.lock().unwrap()[0].clone();
+        let head = logged.to_ascii_lowercase();
+        assert!(head.starts_with("post /index.php "), "{logged}");
+        assert!(head.contains("content-type: application/x-www-form-urlencoded"));
+        assert!(head.contains(&format!(
+            "user-agent: matoform/{}",
+            env!("CARGO_PKG_VERSION")
+        )));
+        let keys: Vec<String> = form(&logged).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            [
+                "module",
+                "method",
+                "format",
+                "token_auth",
+                "filter_limit",
+                "idSite"
+            ]
+        );
+        assert!(
+            !logged.split("\r\n\r\n").next().unwrap().contains(TOKEN),
+            "token in the URL or headers"
+        );
+    }
+
+    #[tokio::test]
+    async fn reads_retry_503_three_times_and_writes_never() {
+        let (url, log) = serve(|_, _| Reply::Answer(503, "text/html", "busy".into())).await;
+        let client = Client::new(config(&url)).unwrap();
+        let err = client
+            .read(&Call::new("API.getMatomoVersion"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, MatomoError::Unexpected { status: 503, .. }),
+            "{err:?}"
+        );
+        assert_eq!(log.lock().unwrap().len(), 3);
+        let err = client
+            .write(&Call::new("SitesManager.setDefaultCurrency").with("defaultCurrency", "EUR"))
+            .await;
+        assert!(err.is_err());
+        assert_eq!(client.request_count(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_read_succeeds_after_a_transient_502() {
+        let (url, _) = serve(|n, _| {
+            if n == 0 {
+                Reply::Answer(502, "text/html", "gw".into())
+            } else {
+                Reply::json(200, r#"{"value":true}"#)
+            }
+        })
+        .await;
+        let client = Client::new(config(&url)).unwrap();
+        assert_eq!(
+            client
+                .read(&Call::new("UsersManager.hasSuperUserAccess"))
+                .await
+                .unwrap()["value"],
+            true
+        );
+        assert_eq!(client.request_count(), 2);
+    }
+
+    #[tokio::test]
+    async fn timeouts_are_retried_then_reported_as_transport_errors() {
+        let (url, log) = serve(|_, _| Reply::Hang).await;
+        let mut config = config(&url);
+        config.request_timeout = Duration::from_millis(100);
+        let client = Client::new(config).unwrap();
+        let err = client
+            .read(&Call::new("API.getMatomoVersion"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                MatomoError::Transport {
+                    retryable: true,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains(TOKEN));
+        assert_eq!(log.lock().unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_invalid_token_is_never_retried() {
+        let rec = recording("5.0.2", "API.getMatomoVersion__bad_token");
+        let (url, log) = serve(move |_, _| Reply::recorded(&rec)).await;
+        let client = Client::new(config(&url)).unwrap();
+        let err = client
+            .read(&Call::new("API.getMatomoVersion"))
+            .await
+            .unwrap_err();
+        assert!(err.is_auth_failure());
+        assert_eq!(log.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_a_transport_error() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        drop(listener);
+        let client = Client::new(config(&url)).unwrap();
+        let err = client
+            .read(&Call::new("API.getMatomoVersion"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, MatomoError::Transport { .. }), "{err:?}");
+        assert_eq!(client.request_count(), 3);
+    }
+
+    /// Answers each bulk request with one `{"value": idSite}` per sub-request.
+    fn echo_bulk(_: usize, body: &str) -> Reply {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+        let items: Vec<Value> = pairs
+            .iter()
+            .filter(|(k, _)| k.starts_with("urls["))
+            .map(|(_, sub)| {
+                let sub: Vec<(String, String)> = form_urlencoded::parse(sub.as_bytes())
+                    .into_owned()
+                    .collect();
+                let id = get(&sub, "idSite").unwrap_or("0").parse::<u64>().unwrap();
+                serde_json::json!({"value": id})
+            })
+            .collect();
+        Reply::json(200, Value::Array(items).to_string())
+    }
+
+    #[tokio::test]
+    async fn bulk_chunks_in_order_with_the_sub_requests_encoded() {
+        let (url, log) = serve(echo_bulk).await;
+        let mut config = config(&url);
+        config.bulk_size = 3;
+        config.parallelism = 2;
+        let client = Client::new(config).unwrap();
+        let results = client.bulk(&sub_calls(8)).await.unwrap();
+        let ids: Vec<u64> = results
+            .iter()
+            .map(|r| r.as_ref().unwrap()["value"].as_u64().unwrap())
+            .collect();
+        assert_eq!(ids, (1..=8).collect::<Vec<_>>());
+        let log = log.lock().unwrap();
+        assert_eq!(log.len(), 3);
+        let first = form(
+            &log.iter()
+                .find(|l| l.contains("idSite%3D1"))
+                .unwrap()
+                .clone(),
+        );
+        let keys: Vec<&str> = first.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "module",
+                "method",
+                "format",
+                "token_auth",
+                "filter_limit",
+                "urls[0]",
+                "urls[1]",
+                "urls[2]"
+            ]
+        );
+        assert_eq!(get(&first, "method"), Some("API.getBulkRequest"));
+        assert_eq!(
+            get(&first, "urls[0]"),
+            Some("method=SitesManager.getSiteFromId&idSite=1")
+        );
+    }
+
+    #[tokio::test]
+    async fn bulk_fails_when_matomo_drops_answers_and_refuses_writes() {
+        let (url, _) = serve(|_, _| Reply::json(200, "[{\"value\":1}]")).await;
+        let client = Client::new(config(&url)).unwrap();
+        let err = client.bulk(&sub_calls(2)).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                MatomoError::Truncated {
+                    expected: 2,
+                    got: 1
+                }
+            ),
+            "{err:?}"
+        );
+        let before = client.request_count();
+        let writes = [Call::for_site("SitesManager.updateSite", 1).with("siteName", "x")];
+        let err = client.bulk(&writes).await.unwrap_err();
+        assert!(err.to_string().contains("reads only"), "{err}");
+        assert_eq!(client.request_count(), before);
+    }
+
+    /// A scripted Matomo for `detect`: answers by method name.
+    fn scripted(
+        version: &'static str,
+        superuser: bool,
+        flag_on: bool,
+    ) -> impl Fn(usize, &str) -> Reply {
+        move |_, body| {
+            let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+                .into_owned()
+                .collect();
+            let unknown = |m: &str| {
+                let status = if version.starts_with("5.7") { 400 } else { 200 };
+                Reply::json(
+                    status,
+                    format!(
+                        r#"{{"result":"error","message":"The method '{m}' does not exist or is not available in the module"}}"#
+                    ),
+                )
+            };
+            let v57 = version.starts_with("5.7");
+            match get(&pairs, "method").unwrap_or("") {
+                "API.getMatomoVersion" => Reply::json(200, format!(r#"{{"value":"{version}"}}"#)),
+                "API.getBulkRequest" => Reply::json(
+                    200,
+                    format!(
+                        r#"[{{"value":{superuser}}},{{"value":true}},{{"value":true}},{{"value":false}}]"#
+                    ),
+                ),
+                "PrivacyManager.getAnonymisationSettings" if v57 => Reply::json(200, "{}"),
+                "PrivacyManager.getCompliancePolicies" if v57 => Reply::json(200, "[]"),
+                "PrivacyManager.getComplianceStatus" if v57 && !flag_on => Reply::json(
+                    200,
+                    r#"{"result":"error","message":"Feature not available"}"#,
+                ),
+                "PrivacyManager.getComplianceStatus" if v57 => {
+                    Reply::json(200, r#"{"complianceModeEnforced":false}"#)
+                }
+                other => unknown(other),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn detect_on_502_and_57() {
+        let (url, _) = serve(scripted("5.0.2", true, false)).await;
+        let client = Client::new(config(&url)).unwrap();
+        let info = client.detect().await.unwrap();
+        assert_eq!(info.version, "5.0.2");
+        assert!(info.superuser);
+        assert!(info.plugins["Live"]);
+        assert!(!info.plugins["CustomDimensions"]);
+        assert!(!info.anonymisation_reader);
+        assert_eq!(info.compliance, ComplianceSupport::Absent);
+        assert_eq!(info.mask_parameter, "maskLength");
+        assert_eq!(
+            client.request_count(),
+            2,
+            "5.0.2: version + one bulk, no probes"
+        );
+        assert_eq!(client.info().map(|i| i.version.as_str()), Some("5.0.2"));
+
+        let (url, _) = serve(scripted("5.7.0-rc1", true, false)).await;
+        let info = Client::new(config(&url)).unwrap().detect().await.unwrap();
+        assert!(info.anonymisation_reader);
+        assert_eq!(info.compliance, ComplianceSupport::FeatureOff);
+        assert_eq!(info.mask_parameter, "ipAddressMaskLength");
+
+        let (url, _) = serve(scripted("5.7.0-rc1", false, true)).await;
+        let info = Client::new(config(&url)).unwrap().detect().await.unwrap();
+        assert!(!info.superuser);
+        assert!(info.anonymisation_reader, "by version when not superuser");
+        assert_eq!(info.compliance, ComplianceSupport::Available);
+    }
+
+    #[tokio::test]
+    async fn detect_refuses_matomo_4() {
+        let (url, _) = serve(|_, _| Reply::json(200, r#"{"value":"4.16.1"}"#)).await;
+        let err = Client::new(config(&url))
+            .unwrap()
+            .detect()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, MatomoError::UnsupportedVersion { .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("Matomo 4.16.1 is not supported"));
+    }
+
+    #[tokio::test]
+    async fn writes_need_the_password_before_any_request() {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counter = hits.clone();
+        let (url, _) = serve(move |_, _| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Reply::json(200, r#"{"value":true}"#)
+        })
+        .await;
+        let client = Client::new(config(&url)).unwrap();
+        let err = client
+            .set_retention(&RetentionState::default())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("MATOMO_PASSWORD"));
+        let err = client
+            .set_instance_visitor_log(&VisitorLogState::default())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("MATOMO_PASSWORD"));
+        assert_eq!(hits.load(Ordering::SeqCst), 0);
+        let err = client
+            .add_site(&SiteState {
+                name: "x".into(),
+                ..SiteState::default()
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, MatomoError::Unexpected { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn config_errors_name_the_fix() {
+        let err = Client::new(ClientConfig::new("stats.example.org"))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("MATOMO_URL"), "{err}");
+        let err = Client::new(ClientConfig::new("ftp://x/")).err().unwrap();
+        assert!(err.to_string().contains("https://"), "{err}");
+        let mut config = ClientConfig::new("https://x/");
+        config.ca_cert = Some("/nonexistent/ca.pem".into());
+        assert!(
+            Client::new(config)
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("--ca-cert")
+        );
+        assert_eq!(
+            endpoint_of("https://x/matomo/").unwrap(),
+            "https://x/matomo/index.php"
+        );
+        assert_eq!(
+            endpoint_of("https://x/index.php").unwrap(),
+            "https://x/index.php"
+        );
+        let mut insecure = ClientConfig::new("https://x");
+        insecure.insecure = true;
+        assert!(Client::new(insecure).is_ok());
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter() {
+        let first = Duration::from_millis(100);
+        for _ in 0..20 {
+            let one = backoff(first, 1);
+            let two = backoff(first, 2);
+            assert!(
+                one >= Duration::from_millis(50) && one <= Duration::from_millis(150),
+                "{one:?}"
+            );
+            assert!(
+                two >= Duration::from_millis(100) && two <= Duration::from_millis(300),
+                "{two:?}"
+            );
+        }
+        assert!(
+            is_read_method("Goals.getGoals") && is_read_method("UsersManager.hasSuperUserAccess")
+        );
+        assert!(
+            !is_read_method("SitesManager.updateSite")
+                && !is_read_method("PrivacyManager.activateDoNotTrack")
+        );
+    }
+}
