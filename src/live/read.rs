@@ -225,3 +225,238 @@ fn decode_error(call: &Call, error: &wire::WireError) -> MatomoError {
         body_start: error.to_string().chars().take(300).collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::desired::model::ComplianceMode;
+    use crate::live::{PrivacyState, VisitorLogState};
+    use crate::matomo::test_support::{Reply, body, form, get, recording, serve};
+    use crate::matomo::{ClientConfig, Secret};
+
+    /// A scripted Matomo answering one call (plain or inside a bulk request) from recordings.
+    fn answer(method: &str, params: &[(String, String)]) -> Value {
+        let site = get(params, "idSite").unwrap_or("");
+        let r = |name: &str| body(&recording("5.0.2", name));
+        let denied = json!({"result": "error", "message": "You can&#039;t access this resource as it requires &#039;admin&#039; access for the website id = 1."});
+        match (method, site) {
+            ("API.getMatomoVersion", _) => json!({"value": "5.7.0-rc1"}),
+            ("UsersManager.hasSuperUserAccess", _) => json!({"value": true}),
+            ("API.isPluginActivated", _) => json!({"value": true}),
+            ("PrivacyManager.getCompliancePolicies", _) => json!([]),
+            ("PrivacyManager.getComplianceStatus", "all") => body(&recording(
+                "5.7",
+                "PrivacyManager.getComplianceStatus__all_after_all_enforce_1",
+            )),
+            ("PrivacyManager.getComplianceStatus", _) => body(&recording(
+                "5.7",
+                "PrivacyManager.getComplianceStatus__flag_on_site_1_initial",
+            )),
+            ("PrivacyManager.getAnonymisationSettings", _) => body(&recording(
+                "5.7",
+                "PrivacyManager.getAnonymisationSettings__global_while_all_enforced",
+            )),
+            ("SitesManager.getSitesWithAdminAccess", _) => {
+                r("SitesManager.getSitesWithAdminAccess__fetchAliasUrls")
+            }
+            ("SitesManager.getSiteSettings", "1") => denied,
+            ("SitesManager.getSiteSettings", _) => {
+                r("SitesManager.getSiteSettings__after_updateSite_only_settingValues_Live")
+            }
+            ("UsersManager.getUsersAccessFromSite", "3") => {
+                r("UsersManager.getUsersAccessFromSite__site3_after_anonymous_view")
+            }
+            ("UsersManager.getUsersAccessFromSite", _) => {
+                r("UsersManager.getUsersAccessFromSite__site1")
+            }
+            ("Goals.getGoals", "2") => r("Goals.getGoals__filter_limit_minus1_keyed_by_goal_id"),
+            ("Goals.getGoals", _) => r("Goals.getGoals__empty"),
+            ("CustomDimensions.getConfiguredCustomDimensions", "2") => {
+                r("CustomDimensions.getConfiguredCustomDimensions__after_configure")
+            }
+            ("CustomDimensions.getConfiguredCustomDimensions", _) => json!([]),
+            ("SitesManager.getExcludedIpsGlobal", _) => {
+                r("SitesManager.getExcludedIpsGlobal__after_set")
+            }
+            ("SitesManager.getExcludedQueryParametersGlobal", _) => {
+                json!({"value": "gclid,fbclid"})
+            }
+            ("SitesManager.getExcludedUserAgentsGlobal", _) => json!({"value": false}),
+            ("SitesManager.getExcludedReferrersGlobal", _) => {
+                r("SitesManager.getExcludedReferrersGlobal__initial")
+            }
+            ("SitesManager.getDefaultTimezone", _) => {
+                r("SitesManager.getDefaultTimezone__superuser")
+            }
+            ("SitesManager.getDefaultCurrency", _) => json!({"value": "EUR"}),
+            ("CorePluginsAdmin.getSystemSettings", _) => {
+                json!([{"pluginName": "Live", "settings": [
+                {"name": "disable_visitor_log", "value": true},
+                {"name": "disable_visitor_profile", "value": false}]}])
+            }
+            (other, _) => {
+                json!({"result": "error", "message": format!("The method '{other}' does not exist or is not available")})
+            }
+        }
+    }
+
+    fn scripted(_: usize, body: &str) -> Reply {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+        let method = get(&pairs, "method").unwrap_or("");
+        if method == "API.getBulkRequest" {
+            let items: Vec<Value> = pairs
+                .iter()
+                .filter(|(k, _)| k.starts_with("urls["))
+                .map(|(_, sub)| {
+                    let sub: Vec<(String, String)> = form_urlencoded::parse(sub.as_bytes())
+                        .into_owned()
+                        .collect();
+                    answer(get(&sub, "method").unwrap_or(""), &sub)
+                })
+                .collect();
+            return Reply::json(200, Value::Array(items).to_string());
+        }
+        let value = answer(method, &pairs);
+        let status = if value.get("result").is_some()
+            && value["message"].as_str().unwrap_or("").contains("access")
+        {
+            401
+        } else {
+            200
+        };
+        Reply::json(status, value.to_string())
+    }
+
+    fn client(url: &str) -> Client {
+        let mut config = ClientConfig::new(url);
+        config.token = Some(Secret::new("tok"));
+        config.retry_delay = std::time::Duration::from_millis(1);
+        Client::new(config).unwrap()
+    }
+
+    async fn read_all(naive: bool) -> (MatomoInfo, Vec<SiteState>, u64) {
+        let (url, _) = serve(scripted).await;
+        let client = client(&url);
+        let (info, mut sites) = read_sites(&client).await.unwrap();
+        read_site_details(&client, &info, &mut sites, naive)
+            .await
+            .unwrap();
+        (info, sites, client.request_count())
+    }
+
+    #[tokio::test]
+    async fn site_details_are_read_in_bulk_and_access_errors_leave_fields_unread() {
+        let (info, sites, requests) = read_all(false).await;
+        assert_eq!(info.compliance, crate::live::ComplianceSupport::Available);
+        assert_eq!(sites.len(), 5);
+        // detect: version, bulk, anonymisation probe, policies, status; list; one bulk of 25 reads.
+        assert_eq!(requests, 7);
+        let by_id: BTreeMap<u64, &SiteState> = sites.iter().map(|s| (s.id, s)).collect();
+        assert_eq!(by_id[&1].visitor_log, None, "refused for site 1");
+        assert_eq!(by_id[&1].public_stats, Some(false));
+        assert_eq!(
+            by_id[&2].visitor_log,
+            Some(VisitorLogState {
+                disabled: true,
+                profile_disabled: true
+            })
+        );
+        assert_eq!(by_id[&3].public_stats, Some(true));
+        assert_eq!(by_id[&2].goals.as_ref().unwrap().len(), 3);
+        assert!(by_id[&4].goals.as_ref().unwrap().is_empty());
+        assert_eq!(by_id[&2].custom_dimensions.as_ref().unwrap().len(), 2);
+        assert_eq!(by_id[&5].compliance_mode, Some(ComplianceMode::Off));
+    }
+
+    #[tokio::test]
+    async fn naive_reading_gives_the_same_state_with_one_request_per_read() {
+        let (_, bulk, _) = read_all(false).await;
+        let (_, naive, requests) = read_all(true).await;
+        assert_eq!(bulk, naive);
+        assert_eq!(requests, 6 + 25);
+    }
+
+    #[tokio::test]
+    async fn an_invalid_token_aborts_the_detail_reads() {
+        let rec = recording("5.0.2", "API.getMatomoVersion__bad_token");
+        let (url, _) = serve(move |_, _| Reply::recorded(&rec)).await;
+        let client = client(&url);
+        let info = MatomoInfo {
+            superuser: true,
+            ..MatomoInfo::default()
+        };
+        let mut sites = vec![SiteState {
+            id: 1,
+            ..SiteState::default()
+        }];
+        for naive in [false, true] {
+            let err = read_site_details(&client, &info, &mut sites, naive)
+                .await
+                .unwrap_err();
+            assert!(err.is_auth_failure(), "{err:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn instance_settings_are_read_in_one_bulk_call() {
+        let (url, _) = serve(scripted).await;
+        let client = client(&url);
+        let info = client.detect().await.unwrap();
+        let before = client.request_count();
+        let instance = read_instance(&client, &info).await.unwrap();
+        assert_eq!(client.request_count(), before + 1);
+        let exclusions = instance.exclusions.unwrap();
+        assert_eq!(exclusions.ips, ["127.0.0.1", "10.1.0.0/16", "172.16.*.*"]);
+        assert_eq!(exclusions.query_parameters, ["gclid", "fbclid"]);
+        assert!(exclusions.user_agents.is_empty() && exclusions.referrers.is_empty());
+        let defaults = instance.defaults.unwrap();
+        assert_eq!(
+            (defaults.timezone.as_str(), defaults.currency.as_str()),
+            ("UTC", "EUR")
+        );
+        let privacy: PrivacyState = instance.privacy.unwrap();
+        assert!(privacy.anonymize_order_id);
+        assert_eq!(
+            instance.visitor_log,
+            Some(VisitorLogState {
+                disabled: true,
+                profile_disabled: false
+            })
+        );
+        assert_eq!(instance.compliance_mode, Some(ComplianceMode::CnilV1));
+        assert_eq!(instance.retention, None);
+    }
+
+    #[tokio::test]
+    async fn without_superuser_privacy_and_instance_log_are_asserted_not_read() {
+        let (url, log) = serve(scripted).await;
+        let client = client(&url);
+        let info = MatomoInfo {
+            version: "5.7.0-rc1".into(),
+            anonymisation_reader: true,
+            compliance: crate::live::ComplianceSupport::Available,
+            ..MatomoInfo::default()
+        };
+        let instance = read_instance(&client, &info).await.unwrap();
+        assert_eq!(
+            (
+                instance.privacy,
+                instance.visitor_log,
+                instance.compliance_mode
+            ),
+            (None, None, None)
+        );
+        assert!(instance.exclusions.is_some());
+        let sent = form(&log.lock().unwrap()[0]);
+        assert_eq!(
+            sent.iter().filter(|(k, _)| k.starts_with("urls[")).count(),
+            6
+        );
+    }
+}
