@@ -1,14 +1,19 @@
 //! The Matomo API client: one type, all calls.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use futures::StreamExt;
 use serde_json::Value;
 
-use super::{Call, MatomoError, Secret};
+use super::encode::{bulk_sub_request, request_body};
+use super::{Call, MatomoError, Secret, calls, wire};
 use crate::live::{
-    DefaultsState, DimensionState, ExclusionsState, GoalState, MatomoInfo, PrivacyState,
-    RetentionState, SiteState, VisitorLogState,
+    ComplianceSupport, DefaultsState, DimensionState, ExclusionsState, GoalState, MatomoInfo,
+    PrivacyState, RetentionState, SiteState, VisitorLogState,
 };
 
 /// How to reach Matomo.
@@ -57,12 +62,60 @@ impl ClientConfig {
 /// The Matomo API client.
 pub struct Client {
     config: ClientConfig,
+    http: reqwest::Client,
+    /// `{url}/index.php`.
+    endpoint: String,
+    requests: AtomicU64,
+    /// What [`Client::detect`] found (used to pick setter names by version).
+    info: OnceLock<MatomoInfo>,
 }
+
+/// Plugins whose activation [`Client::detect`] checks.
+pub const PLUGINS: [&str; 3] = ["Live", "Goals", "CustomDimensions"];
+
+/// The message Matomo's HTML 401 page stands for.
+const INVALID_TOKEN_JSON: &str = "Unable to authenticate with the provided token";
 
 impl Client {
     /// Builds the client (TLS settings, timeouts, user agent).
     pub fn new(config: ClientConfig) -> Result<Self, MatomoError> {
-        Ok(Self { config })
+        let endpoint = endpoint_of(&config.url)?;
+        let mut builder = reqwest::Client::builder()
+            .user_agent(format!("matoform/{}", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout);
+        if let Some(path) = &config.ca_cert {
+            let pem = std::fs::read(path).map_err(|e| {
+                MatomoError::Config(format!(
+                    "cannot read the CA certificate {}: {e}. Check --ca-cert.",
+                    path.display()
+                ))
+            })?;
+            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+                MatomoError::Config(format!(
+                    "{} is not a PEM certificate: {e}. Pass a PEM file to --ca-cert.",
+                    path.display()
+                ))
+            })?;
+            builder = builder.add_root_certificate(cert);
+        }
+        if config.insecure {
+            tracing::warn!(
+                "--insecure: TLS certificates of {} are not verified; anyone on the path can read the token",
+                config.url
+            );
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| MatomoError::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            config,
+            http,
+            endpoint,
+            requests: AtomicU64::new(0),
+            info: OnceLock::new(),
+        })
     }
 
     /// The base URL.
@@ -72,19 +125,71 @@ impl Client {
 
     /// HTTP requests sent so far.
     pub fn request_count(&self) -> u64 {
-        todo!()
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// The capabilities found by [`Client::detect`], once it ran.
+    pub fn info(&self) -> Option<&MatomoInfo> {
+        self.info.get()
+    }
+
+    /// One HTTP exchange: POST the form body, read the whole answer, decode it.
+    async fn send(&self, call: &Call) -> Result<Value, MatomoError> {
+        let body = request_body(call, self.config.token.as_ref());
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(method = %call.method, site = ?call.site, "Matomo API call");
+        let transport = |e: reqwest::Error| MatomoError::Transport {
+            method: call.method.clone(),
+            url: self.config.url.clone(),
+            detail: transport_detail(&e),
+            retryable: e.is_timeout() || e.is_connect() || e.is_request() || e.is_body(),
+        };
+        let response = self
+            .http
+            .post(&self.endpoint)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(transport)?;
+        let secrets: Vec<&Secret> = self
+            .config
+            .token
+            .iter()
+            .chain(self.config.password.iter())
+            .collect();
+        decode_answer(&call.method, call.site, status, &text, &secrets)
     }
 
     /// A read call: retried on transport errors and 502/503/504 (3 tries), never after a 401.
     pub async fn read(&self, call: &Call) -> Result<Value, MatomoError> {
-        let _ = call;
-        todo!()
+        const TRIES: u32 = 3;
+        let mut attempt = 1;
+        loop {
+            match self.send(call).await {
+                Err(e) if e.is_retryable() && attempt < TRIES => {
+                    let delay = backoff(self.config.retry_delay, attempt);
+                    tracing::warn!(
+                        "{e}; retrying in {} ms (try {} of {TRIES})",
+                        delay.as_millis(),
+                        attempt + 1
+                    );
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// A write call: never retried.
     pub async fn write(&self, call: &Call) -> Result<Value, MatomoError> {
-        let _ = call;
-        todo!()
+        self.send(call).await
     }
 
     /// Read calls grouped into `API.getBulkRequest`, chunked and sent concurrently;
@@ -93,62 +198,189 @@ impl Client {
         &self,
         calls: &[Call],
     ) -> Result<Vec<Result<Value, MatomoError>>, MatomoError> {
-        let _ = calls;
-        todo!()
+        if let Some(call) = calls
+            .iter()
+            .find(|c| !is_read_method(&c.method) || !c.secrets.is_empty())
+        {
+            return Err(MatomoError::Config(format!(
+                "{} cannot go into API.getBulkRequest: bulk calls are for reads only (a write there can corrupt a site's URLs)",
+                call.method
+            )));
+        }
+        let size = self.config.bulk_size.max(1);
+        let chunks: Vec<&[Call]> = calls.chunks(size).collect();
+        let answers: Vec<Result<Vec<Result<Value, MatomoError>>, MatomoError>> =
+            futures::stream::iter(chunks.into_iter().map(|chunk| self.bulk_chunk(chunk)))
+                .buffered(self.config.parallelism.max(1))
+                .collect()
+                .await;
+        let mut out = Vec::with_capacity(calls.len());
+        for answer in answers {
+            out.extend(answer?);
+        }
+        Ok(out)
+    }
+
+    async fn bulk_chunk(
+        &self,
+        chunk: &[Call],
+    ) -> Result<Vec<Result<Value, MatomoError>>, MatomoError> {
+        let mut bulk = Call::new("API.getBulkRequest");
+        let urls: Vec<String> = chunk.iter().map(bulk_sub_request).collect();
+        bulk.params.array("urls", &urls);
+        let answer = self.read(&bulk).await?;
+        split_bulk_answer(chunk, answer)
     }
 
     /// Detects version, superuser, plugins, privacy readers and parameter names.
     /// Refuses Matomo 4 and older.
     pub async fn detect(&self) -> Result<MatomoInfo, MatomoError> {
-        todo!()
+        let version_call = Call::new("API.getMatomoVersion");
+        let answer = self.read(&version_call).await?;
+        let version = wire::global_string(&answer).map_err(|e| unexpected(&version_call, &e))?;
+        match wire::parse_version(&version) {
+            Some((major, _, _)) if major >= 5 => {}
+            Some(_) => return Err(MatomoError::UnsupportedVersion { version }),
+            None => {
+                return Err(unexpected(
+                    &version_call,
+                    &wire::WireError(format!("not a version number: {}", wire::quote(&answer))),
+                ));
+            }
+        }
+
+        let mut probes = vec![Call::new("UsersManager.hasSuperUserAccess")];
+        for plugin in PLUGINS {
+            probes.push(Call::new("API.isPluginActivated").with("pluginName", plugin));
+        }
+        let results = self.bulk(&probes).await?;
+        let mut flags = Vec::with_capacity(results.len());
+        for (call, result) in probes.iter().zip(results) {
+            flags.push(wire::single_bool(&result?).map_err(|e| unexpected(call, &e))?);
+        }
+        let superuser = flags.first().copied().unwrap_or(false);
+        let plugins: BTreeMap<String, bool> = PLUGINS
+            .iter()
+            .zip(flags.iter().skip(1))
+            .map(|(name, active)| ((*name).to_string(), *active))
+            .collect();
+
+        // The anonymisation reader: 5.6+, confirmed by a probe when we may call it.
+        let mut anonymisation_reader = wire::version_at_least(&version, 5, 6);
+        if anonymisation_reader && superuser {
+            match self
+                .read(&Call::new("PrivacyManager.getAnonymisationSettings"))
+                .await
+            {
+                Ok(_) => {}
+                Err(e) if e.is_unknown_method() => anonymisation_reader = false,
+                Err(e) if e.is_access_denied() || matches!(e, MatomoError::Api { .. }) => {
+                    tracing::warn!("cannot probe the anonymisation reader: {e}");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+
+        let compliance = self.detect_compliance(&version).await?;
+        let mask_parameter = if wire::version_at_least(&version, 5, 6) {
+            "ipAddressMaskLength"
+        } else {
+            "maskLength"
+        };
+        let info = MatomoInfo {
+            url: self.config.url.clone(),
+            version,
+            superuser,
+            plugins,
+            anonymisation_reader,
+            compliance,
+            mask_parameter: mask_parameter.to_string(),
+        };
+        let _ = self.info.set(info.clone());
+        Ok(info)
+    }
+
+    /// The compliance API: `getCompliancePolicies` (no flag, no access check) says it
+    /// exists; `getComplianceStatus(all)` answering "Feature not available" says the
+    /// feature flag is off. Not probed before 5.4.
+    async fn detect_compliance(&self, version: &str) -> Result<ComplianceSupport, MatomoError> {
+        if !wire::version_at_least(version, 5, 4) {
+            return Ok(ComplianceSupport::Absent);
+        }
+        match self
+            .read(&Call::new("PrivacyManager.getCompliancePolicies"))
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.is_unknown_method() => return Ok(ComplianceSupport::Absent),
+            Err(e @ (MatomoError::Api { .. } | MatomoError::AccessDenied { .. })) => {
+                tracing::warn!("cannot probe Matomo's compliance API: {e}");
+                return Ok(ComplianceSupport::Absent);
+            }
+            Err(e) => return Err(e),
+        }
+        let status = calls::compliance_status(None);
+        match self.read(&status).await {
+            Ok(_) => Ok(ComplianceSupport::Available),
+            Err(MatomoError::Api { message, .. }) if message.contains("Feature not available") => {
+                Ok(ComplianceSupport::FeatureOff)
+            }
+            // The flag is checked before access: a refusal means the feature is on.
+            Err(MatomoError::AccessDenied { .. }) => Ok(ComplianceSupport::Available),
+            Err(e @ MatomoError::Api { .. }) => {
+                tracing::warn!("cannot read Matomo's compliance status: {e}");
+                Ok(ComplianceSupport::FeatureOff)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Creates a site; returns its id.
     pub async fn add_site(&self, site: &SiteState) -> Result<u64, MatomoError> {
-        let _ = site;
-        todo!()
+        let call = calls::add_site(site);
+        let answer = self.write(&call).await?;
+        wire::new_id(&answer).map_err(|e| unexpected(&call, &e))
     }
 
     /// Updates a site, always sending every list field (omitted ones are erased by Matomo).
     pub async fn update_site(&self, site: &SiteState) -> Result<(), MatomoError> {
-        let _ = site;
-        todo!()
+        self.write(&calls::update_site(site)).await.map(drop)
     }
 
     /// Deletes a site.
     pub async fn delete_site(&self, id: u64) -> Result<(), MatomoError> {
-        let _ = id;
-        todo!()
+        self.write(&calls::delete_site(id)).await.map(drop)
     }
 
     /// Gives (`true`) or removes anonymous view access.
     pub async fn set_public_stats(&self, id: u64, public: bool) -> Result<(), MatomoError> {
-        let _ = (id, public);
-        todo!()
+        self.write(&calls::set_public_stats(id, public))
+            .await
+            .map(drop)
     }
 
     /// Creates a goal; returns its id.
     pub async fn add_goal(&self, site: u64, goal: &GoalState) -> Result<u64, MatomoError> {
-        let _ = (site, goal);
-        todo!()
+        let call = calls::add_goal(site, goal);
+        let answer = self.write(&call).await?;
+        wire::new_id(&answer).map_err(|e| unexpected(&call, &e))
     }
 
     /// Replaces a goal (every field sent).
     pub async fn update_goal(&self, site: u64, goal: &GoalState) -> Result<(), MatomoError> {
-        let _ = (site, goal);
-        todo!()
+        self.write(&calls::update_goal(site, goal)).await.map(drop)
     }
 
     /// Deletes a goal.
     pub async fn delete_goal(&self, site: u64, goal: u64) -> Result<(), MatomoError> {
-        let _ = (site, goal);
-        todo!()
+        self.write(&calls::delete_goal(site, goal)).await.map(drop)
     }
 
     /// Creates a custom dimension; returns its id.
     pub async fn add_dimension(&self, site: u64, dim: &DimensionState) -> Result<u64, MatomoError> {
-        let _ = (site, dim);
-        todo!()
+        let call = calls::add_dimension(site, dim);
+        let answer = self.write(&call).await?;
+        wire::new_id(&answer).map_err(|e| unexpected(&call, &e))
     }
 
     /// Updates a custom dimension (name, active, extractions, case sensitivity).
@@ -157,8 +389,9 @@ impl Client {
         site: u64,
         dim: &DimensionState,
     ) -> Result<(), MatomoError> {
-        let _ = (site, dim);
-        todo!()
+        self.write(&calls::update_dimension(site, dim))
+            .await
+            .map(drop)
     }
 
     /// Writes the privacy settings: `setAnonymizeIpSettings` with every argument (names
@@ -168,14 +401,23 @@ impl Client {
         info: &MatomoInfo,
         privacy: &PrivacyState,
     ) -> Result<(), MatomoError> {
-        let _ = (info, privacy);
-        todo!()
+        self.write(&calls::set_anonymize_ip(&info.mask_parameter, privacy))
+            .await?;
+        self.write(&calls::set_do_not_track(privacy.do_not_track))
+            .await
+            .map(drop)
     }
 
     /// Writes the retention settings (needs the password).
     pub async fn set_retention(&self, retention: &RetentionState) -> Result<(), MatomoError> {
-        let _ = retention;
-        todo!()
+        let password = calls::require_password(
+            self.config.password.as_ref(),
+            "PrivacyManager.setDeleteLogsSettings",
+        )?;
+        for call in calls::set_retention(retention, password) {
+            self.write(&call).await?;
+        }
+        Ok(())
     }
 
     /// Writes the four global exclusion lists (a lone `,` clears one).
@@ -183,20 +425,30 @@ impl Client {
         &self,
         exclusions: &ExclusionsState,
     ) -> Result<(), MatomoError> {
-        let _ = exclusions;
-        todo!()
+        let version = self.info.get().map(|info| info.version.as_str());
+        for call in calls::set_global_exclusions(version, exclusions) {
+            self.write(&call).await?;
+        }
+        Ok(())
     }
 
     /// Writes the instance-wide visitor log switches.
     pub async fn set_instance_visitor_log(&self, log: &VisitorLogState) -> Result<(), MatomoError> {
-        let _ = log;
-        todo!()
+        let password = calls::require_password(
+            self.config.password.as_ref(),
+            "CorePluginsAdmin.setSystemSettings",
+        )?;
+        self.write(&calls::set_instance_visitor_log(log, password))
+            .await
+            .map(drop)
     }
 
     /// Writes the defaults for new sites.
     pub async fn set_defaults(&self, defaults: &DefaultsState) -> Result<(), MatomoError> {
-        let _ = defaults;
-        todo!()
+        for call in calls::set_defaults(defaults) {
+            self.write(&call).await?;
+        }
+        Ok(())
     }
 
     /// Turns Matomo's `cnil_v1` compliance mode on or off for a site or (`None`) the instance.
@@ -205,7 +457,794 @@ impl Client {
         site: Option<u64>,
         enforce: bool,
     ) -> Result<(), MatomoError> {
-        let _ = (site, enforce);
-        todo!()
+        self.write(&calls::set_compliance(site, enforce))
+            .await
+            .map(drop)
+    }
+}
+
+/// `{url}/index.php` from a base URL (a trailing `/` or `index.php` is accepted).
+fn endpoint_of(url: &str) -> Result<String, MatomoError> {
+    let parsed = url::Url::parse(url.trim()).map_err(|e| {
+        MatomoError::Config(format!(
+            "the Matomo URL {url:?} is not valid ({e}); set MATOMO_URL or --url to e.g. https://stats.example.org/"
+        ))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(MatomoError::Config(format!(
+            "the Matomo URL {url:?} must start with https:// (or http://)"
+        )));
+    }
+    if parsed.query().is_some() {
+        return Err(MatomoError::Config(format!(
+            "the Matomo URL {url:?} must not have a query string: give the base URL only"
+        )));
+    }
+    let base = parsed.as_str().trim_end_matches('/');
+    let base = base.strip_suffix("/index.php").unwrap_or(base);
+    Ok(format!("{base}/index.php"))
+}
+
+/// A transport error's text with its causes (the URL carries no token).
+fn transport_detail(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Delay before try `attempt + 1`: `first * 2^(attempt-1)`, with ±50 % jitter.
+fn backoff(first: Duration, attempt: u32) -> Duration {
+    let base = first.saturating_mul(1 << (attempt.saturating_sub(1)).min(16));
+    base.mul_f64(0.5 + fastrand::f64())
+}
+
+/// True for methods that only read (`get…`, `is…`, `has…`): the only ones allowed in a bulk call.
+pub(crate) fn is_read_method(method: &str) -> bool {
+    let action = method.rsplit('.').next().unwrap_or(method);
+    ["get", "is", "has"]
+        .iter()
+        .any(|prefix| action.starts_with(prefix))
+}
+
+/// An [`MatomoError::Unexpected`] for an answer `wire` could not decode.
+pub(crate) fn unexpected(call: &Call, error: &wire::WireError) -> MatomoError {
+    MatomoError::Unexpected {
+        method: call.method.clone(),
+        site: call.site,
+        status: 200,
+        body_start: error.to_string().chars().take(300).collect(),
+    }
+}
+
+/// Matomo's error envelope `{"result":"error","message":…}`, message entity-decoded.
+fn error_envelope(value: &Value) -> Option<String> {
+    let object = value.as_object()?;
+    if object.get("result").and_then(Value::as_str) != Some("error") {
+        return None;
+    }
+    let message = match object.get("message") {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    Some(
+        html_escape::decode_html_entities(&message)
+            .trim()
+            .to_string(),
+    )
+}
+
+/// Turns one HTTP answer into a value or an error. The error envelope in any status is
+/// [`MatomoError::Api`], except a JSON 401 ([`MatomoError::AccessDenied`], or
+/// [`MatomoError::InvalidToken`] when Matomo says the token could not authenticate);
+/// an HTML 401 is [`MatomoError::InvalidToken`]; anything else that is not a JSON 2xx
+/// answer is [`MatomoError::Unexpected`] quoting the first 200 characters of the body,
+/// with every secret blanked out.
+pub(crate) fn decode_answer(
+    method: &str,
+    site: Option<u64>,
+    status: u16,
+    body: &str,
+    secrets: &[&Secret],
+) -> Result<Value, MatomoError> {
+    match serde_json::from_str::<Value>(body) {
+        Ok(value) => {
+            if let Some(message) = error_envelope(&value) {
+                return Err(if status == 401 {
+                    if message.contains(INVALID_TOKEN_JSON) {
+                        MatomoError::InvalidToken {
+                            method: method.to_string(),
+                        }
+                    } else {
+                        MatomoError::AccessDenied {
+                            method: method.to_string(),
+                            site,
+                            message,
+                        }
+                    }
+                } else {
+                    MatomoError::Api {
+                        method: method.to_string(),
+                        site,
+                        status,
+                        message,
+                    }
+                });
+            }
+            if (200..300).contains(&status) {
+                Ok(value)
+            } else {
+                Err(unexpected_body(method, site, status, body, secrets))
+            }
+        }
+        Err(_) if status == 401 => Err(MatomoError::InvalidToken {
+            method: method.to_string(),
+        }),
+        Err(_) => Err(unexpected_body(method, site, status, body, secrets)),
+    }
+}
+
+fn unexpected_body(
+    method: &str,
+    site: Option<u64>,
+    status: u16,
+    body: &str,
+    secrets: &[&Secret],
+) -> MatomoError {
+    let mut text = body.to_string();
+    for secret in secrets {
+        if !secret.is_empty() {
+            text = text.replace(secret.expose(), "(redacted)");
+        }
+    }
+    let body_start = text
+        .chars()
+        .take(200)
+        .collect::<String>()
+        .trim()
+        .to_string();
+    MatomoError::Unexpected {
+        method: method.to_string(),
+        site,
+        status,
+        body_start,
+    }
+}
+
+/// Splits a bulk answer into one result per call: the answer must be a list with exactly
+/// as many items as calls ([`MatomoError::Truncated`] otherwise); an item that is an
+/// error envelope becomes that call's error (an access refusal as
+/// [`MatomoError::AccessDenied`]).
+pub(crate) fn split_bulk_answer(
+    chunk: &[Call],
+    answer: Value,
+) -> Result<Vec<Result<Value, MatomoError>>, MatomoError> {
+    let items: Vec<Value> = match answer {
+        Value::Array(items) => items,
+        Value::Object(map) => {
+            // Keyed by position (PHP array keys kept): order by numeric key.
+            let mut keyed: Vec<(u64, Value)> = Vec::with_capacity(map.len());
+            for (key, value) in map {
+                let index = key.parse::<u64>().map_err(|_| MatomoError::Unexpected {
+                    method: "API.getBulkRequest".into(),
+                    site: None,
+                    status: 200,
+                    body_start: format!(
+                        "expected a list of answers, got an object with key {key:?}"
+                    ),
+                })?;
+                keyed.push((index, value));
+            }
+            keyed.sort_by_key(|(index, _)| *index);
+            keyed.into_iter().map(|(_, value)| value).collect()
+        }
+        other => {
+            return Err(MatomoError::Unexpected {
+                method: "API.getBulkRequest".into(),
+                site: None,
+                status: 200,
+                body_start: format!("expected a list of answers, got {}", wire::quote(&other)),
+            });
+        }
+    };
+    if items.len() != chunk.len() {
+        return Err(MatomoError::Truncated {
+            expected: chunk.len(),
+            got: items.len(),
+        });
+    }
+    Ok(chunk
+        .iter()
+        .zip(items)
+        .map(|(call, item)| match error_envelope(&item) {
+            None => Ok(item),
+            Some(message) if message.starts_with("You can't access this resource") => {
+                Err(MatomoError::AccessDenied {
+                    method: call.method.clone(),
+                    site: call.site,
+                    message,
+                })
+            }
+            Some(message) => Err(MatomoError::Api {
+                method: call.method.clone(),
+                site: call.site,
+                status: 200,
+                message,
+            }),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use crate::matomo::test_support::{Reply, form, get, recording, response, serve};
+
+    const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
+    fn decode_recorded(version: &str, name: &str) -> Result<Value, MatomoError> {
+        let rec = recording(version, name);
+        let (status, body) = response(&rec);
+        let method = rec["request"]["method"].as_str().unwrap();
+        decode_answer(method, Some(1), status, &body, &[])
+    }
+
+    #[test]
+    fn error_envelope_in_a_200_is_an_api_error_with_entities_decoded() {
+        match decode_recorded("5.0.2", "SitesManager.addSite__invalid_timezone") {
+            Err(MatomoError::Api {
+                status: 200,
+                message,
+                method,
+                ..
+            }) => {
+                assert_eq!(method, "SitesManager.addSite");
+                assert!(message.contains("\"Mars/Olympus\""), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = decode_recorded(
+            "5.0.2",
+            "PrivacyManager.getAnonymizeIpSettings__does_not_exist",
+        )
+        .unwrap_err();
+        assert!(err.is_unknown_method(), "{err:?}");
+    }
+
+    #[test]
+    fn json_401_is_access_denied_and_html_401_is_an_invalid_token() {
+        let err = decode_recorded("5.0.2", "API.getMatomoVersion__no_token").unwrap_err();
+        assert!(err.is_access_denied(), "{err:?}");
+        assert!(err.to_string().contains("requires view access"));
+        for (version, name) in [
+            ("5.0.2", "API.getMatomoVersion__bad_token"),
+            ("5.7", "API.getMatomoVersion__bad_token"),
+            ("5.7", "API.getMatomoVersion__secure_only_token_GET"),
+        ] {
+            let err = decode_recorded(version, name).unwrap_err();
+            assert!(err.is_auth_failure(), "{name}: {err:?}");
+            assert!(err.to_string().contains("the token is invalid or revoked"));
+            assert!(!err.is_retryable());
+        }
+    }
+
+    #[test]
+    fn statuses_500_400_404_with_the_envelope_are_api_errors() {
+        for (version, name, status) in [
+            ("5.0.2", "SitesManager.addSite__excludedIps_as_array", 500),
+            ("5.7", "API.noSuchMethod__unknown_method", 400),
+            ("5.7", "NoSuchModule.foo__unknown_module", 404),
+            ("5.7", "SitesManager.getSiteFromId__missing_param", 400),
+            (
+                "5.7",
+                "PrivacyManager.getComplianceStatus__flag_off_all",
+                200,
+            ),
+        ] {
+            match decode_recorded(version, name) {
+                Err(MatomoError::Api { status: got, .. }) => assert_eq!(got, status, "{name}"),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        assert!(
+            decode_recorded("5.7", "API.noSuchMethod__unknown_method")
+                .unwrap_err()
+                .is_unknown_method()
+        );
+        assert!(
+            decode_recorded(
+                "5.7",
+                "PrivacyManager.getAnonymizeIpSettings__does_not_exist"
+            )
+            .unwrap_err()
+            .is_unknown_method()
+        );
+    }
+
+    #[test]
+    fn other_answers_are_unexpected_quoting_the_body_without_secrets() {
+        let token = Secret::new(TOKEN);
+        let body = format!("<html>Bad gateway {TOKEN} {}</html>", "x".repeat(500));
+        match decode_answer("API.getMatomoVersion", None, 502, &body, &[&token]) {
+            Err(e @ MatomoError::Unexpected { status: 502, .. }) => {
+                assert!(e.is_retryable());
+                let text = e.to_string();
+                assert!(!text.contains(TOKEN), "{text}");
+                assert!(text.contains("Bad gateway (redacted)"), "{text}");
+                let MatomoError::Unexpected { body_start, .. } = e else {
+                    unreachable!()
+                };
+                assert!(body_start.chars().count() <= 200);
+            }
+            other => panic!("{other:?}"),
+        }
+        let err =
+            decode_answer("API.getMatomoVersion", None, 200, "<?xml version", &[]).unwrap_err();
+        assert!(matches!(err, MatomoError::Unexpected { status: 200, .. }));
+        let err = decode_answer("X.y", None, 500, r#"{"value": 1}"#, &[]).unwrap_err();
+        assert!(matches!(err, MatomoError::Unexpected { status: 500, .. }));
+        assert_eq!(
+            decode_answer("X.y", None, 200, r#"{"value": 1}"#, &[]).unwrap(),
+            serde_json::json!({"value": 1})
+        );
+    }
+
+    fn sub_calls(n: usize) -> Vec<Call> {
+        (1..=n as u64)
+            .map(|id| Call::for_site("SitesManager.getSiteFromId", id))
+            .collect()
+    }
+
+    #[test]
+    fn bulk_answers_split_per_call_with_inline_errors() {
+        let rec = recording("5.0.2", "API.getBulkRequest__teamA_mixed_access");
+        let calls = vec![
+            Call::for_site("SitesManager.getSiteFromId", 2),
+            Call::for_site("SitesManager.getSiteFromId", 1),
+            Call::new("PrivacyManager.getAvailableVisitColumnsToAnonymize"),
+        ];
+        let results = split_bulk_answer(&calls, rec["response"]["body"].clone()).unwrap();
+        assert!(results[0].is_ok());
+        match &results[1] {
+            Err(MatomoError::AccessDenied {
+                site: Some(1),
+                method,
+                ..
+            }) => {
+                assert_eq!(method, "SitesManager.getSiteFromId");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(results[2].as_ref().unwrap_err().is_access_denied());
+
+        let rec = recording("5.0.2", "API.getBulkRequest__mixed_sites_privacy");
+        let mut calls = sub_calls(5);
+        calls[3].site = Some(9999);
+        let results = split_bulk_answer(&calls, rec["response"]["body"].clone()).unwrap();
+        assert!(matches!(
+            &results[3],
+            Err(MatomoError::Api {
+                site: Some(9999),
+                ..
+            })
+        ));
+        assert_eq!(
+            results[2].as_ref().unwrap(),
+            &serde_json::json!({"value": false})
+        );
+    }
+
+    #[test]
+    fn a_bulk_answer_with_fewer_items_is_truncated() {
+        let answer = Value::Array(vec![serde_json::json!({"value": 1}); 996]);
+        match split_bulk_answer(&sub_calls(1000), answer) {
+            Err(MatomoError::Truncated {
+                expected: 1000,
+                got: 996,
+            }) => {}
+            other => panic!("{:?}", other.map(|v| v.len())),
+        }
+        let keyed = serde_json::json!({"1": "b", "0": "a"});
+        let results = split_bulk_answer(&sub_calls(2), keyed).unwrap();
+        assert_eq!(results[0].as_ref().unwrap(), "a");
+        assert!(split_bulk_answer(&sub_calls(1), serde_json::json!("x")).is_err());
+    }
+
+    fn config(url: &str) -> ClientConfig {
+        let mut config = ClientConfig::new(url);
+        config.token = Some(Secret::new(TOKEN));
+        config.retry_delay = Duration::from_millis(1);
+        config.request_timeout = Duration::from_millis(500);
+        config
+    }
+
+    #[tokio::test]
+    async fn requests_are_posted_as_forms_with_token_and_filter_limit_first() {
+        let (url, log) = serve(|_, _| Reply::json(200, r#"{"value":"5.0.2"}"#)).await;
+        let client = Client::new(config(&url)).unwrap();
+        let call = Call::for_site("SitesManager.getSiteFromId", 3);
+        client.read(&call).await.unwrap();
+        assert_eq!(client.request_count(), 1);
+        let logged = log.lock().unwrap()[0].clone();
+        let head = logged.to_ascii_lowercase();
+        assert!(head.starts_with("post /index.php "), "{logged}");
+        assert!(head.contains("content-type: application/x-www-form-urlencoded"));
+        assert!(head.contains(&format!(
+            "user-agent: matoform/{}",
+            env!("CARGO_PKG_VERSION")
+        )));
+        let keys: Vec<String> = form(&logged).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            [
+                "module",
+                "method",
+                "format",
+                "token_auth",
+                "filter_limit",
+                "idSite"
+            ]
+        );
+        assert!(
+            !logged.split("\r\n\r\n").next().unwrap().contains(TOKEN),
+            "token in the URL or headers"
+        );
+    }
+
+    #[tokio::test]
+    async fn reads_retry_503_three_times_and_writes_never() {
+        let (url, log) = serve(|_, _| Reply::Answer(503, "text/html", "busy".into())).await;
+        let client = Client::new(config(&url)).unwrap();
+        let err = client
+            .read(&Call::new("API.getMatomoVersion"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, MatomoError::Unexpected { status: 503, .. }),
+            "{err:?}"
+        );
+        assert_eq!(log.lock().unwrap().len(), 3);
+        let err = client
+            .write(&Call::new("SitesManager.setDefaultCurrency").with("defaultCurrency", "EUR"))
+            .await;
+        assert!(err.is_err());
+        assert_eq!(client.request_count(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_read_succeeds_after_a_transient_502() {
+        let (url, _) = serve(|n, _| {
+            if n == 0 {
+                Reply::Answer(502, "text/html", "gw".into())
+            } else {
+                Reply::json(200, r#"{"value":true}"#)
+            }
+        })
+        .await;
+        let client = Client::new(config(&url)).unwrap();
+        assert_eq!(
+            client
+                .read(&Call::new("UsersManager.hasSuperUserAccess"))
+                .await
+                .unwrap()["value"],
+            true
+        );
+        assert_eq!(client.request_count(), 2);
+    }
+
+    #[tokio::test]
+    async fn timeouts_are_retried_then_reported_as_transport_errors() {
+        let (url, log) = serve(|_, _| Reply::Hang).await;
+        let mut config = config(&url);
+        config.request_timeout = Duration::from_millis(100);
+        let client = Client::new(config).unwrap();
+        let err = client
+            .read(&Call::new("API.getMatomoVersion"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                MatomoError::Transport {
+                    retryable: true,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains(TOKEN));
+        assert_eq!(log.lock().unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_invalid_token_is_never_retried() {
+        let rec = recording("5.0.2", "API.getMatomoVersion__bad_token");
+        let (url, log) = serve(move |_, _| Reply::recorded(&rec)).await;
+        let client = Client::new(config(&url)).unwrap();
+        let err = client
+            .read(&Call::new("API.getMatomoVersion"))
+            .await
+            .unwrap_err();
+        assert!(err.is_auth_failure());
+        assert_eq!(log.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_a_transport_error() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        drop(listener);
+        let client = Client::new(config(&url)).unwrap();
+        let err = client
+            .read(&Call::new("API.getMatomoVersion"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, MatomoError::Transport { .. }), "{err:?}");
+        assert_eq!(client.request_count(), 3);
+    }
+
+    /// Answers each bulk request with one `{"value": idSite}` per sub-request.
+    fn echo_bulk(_: usize, body: &str) -> Reply {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+        let items: Vec<Value> = pairs
+            .iter()
+            .filter(|(k, _)| k.starts_with("urls["))
+            .map(|(_, sub)| {
+                let sub: Vec<(String, String)> = form_urlencoded::parse(sub.as_bytes())
+                    .into_owned()
+                    .collect();
+                let id = get(&sub, "idSite").unwrap_or("0").parse::<u64>().unwrap();
+                serde_json::json!({"value": id})
+            })
+            .collect();
+        Reply::json(200, Value::Array(items).to_string())
+    }
+
+    #[tokio::test]
+    async fn bulk_chunks_in_order_with_the_sub_requests_encoded() {
+        let (url, log) = serve(echo_bulk).await;
+        let mut config = config(&url);
+        config.bulk_size = 3;
+        config.parallelism = 2;
+        let client = Client::new(config).unwrap();
+        let results = client.bulk(&sub_calls(8)).await.unwrap();
+        let ids: Vec<u64> = results
+            .iter()
+            .map(|r| r.as_ref().unwrap()["value"].as_u64().unwrap())
+            .collect();
+        assert_eq!(ids, (1..=8).collect::<Vec<_>>());
+        let log = log.lock().unwrap();
+        assert_eq!(log.len(), 3);
+        let first = form(
+            &log.iter()
+                .find(|l| l.contains("idSite%3D1"))
+                .unwrap()
+                .clone(),
+        );
+        let keys: Vec<&str> = first.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "module",
+                "method",
+                "format",
+                "token_auth",
+                "filter_limit",
+                "urls[0]",
+                "urls[1]",
+                "urls[2]"
+            ]
+        );
+        assert_eq!(get(&first, "method"), Some("API.getBulkRequest"));
+        assert_eq!(
+            get(&first, "urls[0]"),
+            Some("method=SitesManager.getSiteFromId&idSite=1")
+        );
+    }
+
+    #[tokio::test]
+    async fn bulk_fails_when_matomo_drops_answers_and_refuses_writes() {
+        let (url, _) = serve(|_, _| Reply::json(200, "[{\"value\":1}]")).await;
+        let client = Client::new(config(&url)).unwrap();
+        let err = client.bulk(&sub_calls(2)).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                MatomoError::Truncated {
+                    expected: 2,
+                    got: 1
+                }
+            ),
+            "{err:?}"
+        );
+        let before = client.request_count();
+        let writes = [Call::for_site("SitesManager.updateSite", 1).with("siteName", "x")];
+        let err = client.bulk(&writes).await.unwrap_err();
+        assert!(err.to_string().contains("reads only"), "{err}");
+        assert_eq!(client.request_count(), before);
+    }
+
+    /// A scripted Matomo for `detect`: answers by method name.
+    fn scripted(
+        version: &'static str,
+        superuser: bool,
+        flag_on: bool,
+    ) -> impl Fn(usize, &str) -> Reply {
+        move |_, body| {
+            let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+                .into_owned()
+                .collect();
+            let unknown = |m: &str| {
+                let status = if version.starts_with("5.7") { 400 } else { 200 };
+                Reply::json(
+                    status,
+                    format!(
+                        r#"{{"result":"error","message":"The method '{m}' does not exist or is not available in the module"}}"#
+                    ),
+                )
+            };
+            let v57 = version.starts_with("5.7");
+            match get(&pairs, "method").unwrap_or("") {
+                "API.getMatomoVersion" => Reply::json(200, format!(r#"{{"value":"{version}"}}"#)),
+                "API.getBulkRequest" => Reply::json(
+                    200,
+                    format!(
+                        r#"[{{"value":{superuser}}},{{"value":true}},{{"value":true}},{{"value":false}}]"#
+                    ),
+                ),
+                "PrivacyManager.getAnonymisationSettings" if v57 => Reply::json(200, "{}"),
+                "PrivacyManager.getCompliancePolicies" if v57 => Reply::json(200, "[]"),
+                "PrivacyManager.getComplianceStatus" if v57 && !flag_on => Reply::json(
+                    200,
+                    r#"{"result":"error","message":"Feature not available"}"#,
+                ),
+                "PrivacyManager.getComplianceStatus" if v57 => {
+                    Reply::json(200, r#"{"complianceModeEnforced":false}"#)
+                }
+                other => unknown(other),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn detect_on_502_and_57() {
+        let (url, _) = serve(scripted("5.0.2", true, false)).await;
+        let client = Client::new(config(&url)).unwrap();
+        let info = client.detect().await.unwrap();
+        assert_eq!(info.version, "5.0.2");
+        assert!(info.superuser);
+        assert!(info.plugins["Live"]);
+        assert!(!info.plugins["CustomDimensions"]);
+        assert!(!info.anonymisation_reader);
+        assert_eq!(info.compliance, ComplianceSupport::Absent);
+        assert_eq!(info.mask_parameter, "maskLength");
+        assert_eq!(
+            client.request_count(),
+            2,
+            "5.0.2: version + one bulk, no probes"
+        );
+        assert_eq!(client.info().map(|i| i.version.as_str()), Some("5.0.2"));
+
+        let (url, _) = serve(scripted("5.7.0-rc1", true, false)).await;
+        let info = Client::new(config(&url)).unwrap().detect().await.unwrap();
+        assert!(info.anonymisation_reader);
+        assert_eq!(info.compliance, ComplianceSupport::FeatureOff);
+        assert_eq!(info.mask_parameter, "ipAddressMaskLength");
+
+        let (url, _) = serve(scripted("5.7.0-rc1", false, true)).await;
+        let info = Client::new(config(&url)).unwrap().detect().await.unwrap();
+        assert!(!info.superuser);
+        assert!(info.anonymisation_reader, "by version when not superuser");
+        assert_eq!(info.compliance, ComplianceSupport::Available);
+    }
+
+    #[tokio::test]
+    async fn detect_refuses_matomo_4() {
+        let (url, _) = serve(|_, _| Reply::json(200, r#"{"value":"4.16.1"}"#)).await;
+        let err = Client::new(config(&url))
+            .unwrap()
+            .detect()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, MatomoError::UnsupportedVersion { .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("Matomo 4.16.1 is not supported"));
+    }
+
+    #[tokio::test]
+    async fn writes_need_the_password_before_any_request() {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counter = hits.clone();
+        let (url, _) = serve(move |_, _| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Reply::json(200, r#"{"value":true}"#)
+        })
+        .await;
+        let client = Client::new(config(&url)).unwrap();
+        let err = client
+            .set_retention(&RetentionState::default())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("MATOMO_PASSWORD"));
+        let err = client
+            .set_instance_visitor_log(&VisitorLogState::default())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("MATOMO_PASSWORD"));
+        assert_eq!(hits.load(Ordering::SeqCst), 0);
+        let err = client
+            .add_site(&SiteState {
+                name: "x".into(),
+                ..SiteState::default()
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, MatomoError::Unexpected { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn config_errors_name_the_fix() {
+        let err = Client::new(ClientConfig::new("stats.example.org"))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("MATOMO_URL"), "{err}");
+        let err = Client::new(ClientConfig::new("ftp://x/")).err().unwrap();
+        assert!(err.to_string().contains("https://"), "{err}");
+        let mut config = ClientConfig::new("https://x/");
+        config.ca_cert = Some("/nonexistent/ca.pem".into());
+        assert!(
+            Client::new(config)
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("--ca-cert")
+        );
+        assert_eq!(
+            endpoint_of("https://x/matomo/").unwrap(),
+            "https://x/matomo/index.php"
+        );
+        assert_eq!(
+            endpoint_of("https://x/index.php").unwrap(),
+            "https://x/index.php"
+        );
+        let mut insecure = ClientConfig::new("https://x");
+        insecure.insecure = true;
+        assert!(Client::new(insecure).is_ok());
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter() {
+        let first = Duration::from_millis(100);
+        for _ in 0..20 {
+            let one = backoff(first, 1);
+            let two = backoff(first, 2);
+            assert!(
+                one >= Duration::from_millis(50) && one <= Duration::from_millis(150),
+                "{one:?}"
+            );
+            assert!(
+                two >= Duration::from_millis(100) && two <= Duration::from_millis(300),
+                "{two:?}"
+            );
+        }
+        assert!(
+            is_read_method("Goals.getGoals") && is_read_method("UsersManager.hasSuperUserAccess")
+        );
+        assert!(
+            !is_read_method("SitesManager.updateSite")
+                && !is_read_method("PrivacyManager.activateDoNotTrack")
+        );
     }
 }

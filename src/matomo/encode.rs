@@ -1,5 +1,7 @@
 //! Form encoding of API calls, with PHP's rules.
 
+use super::Secret;
+
 /// Parameters of one call, in order. Keys are never repeated (PHP keeps the last).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params(pub Vec<(String, String)>);
@@ -14,6 +16,9 @@ pub struct Call {
     pub params: Params,
     /// Site the call concerns, if any.
     pub site: Option<u64>,
+    /// Secret parameters (`passwordConfirmation`), sent after `params`; printed as
+    /// `(redacted)` by `Debug`, never logged.
+    pub secrets: Vec<(String, Secret)>,
 }
 
 impl Call {
@@ -23,6 +28,7 @@ impl Call {
             method: method.into(),
             params: Params::default(),
             site: None,
+            secrets: Vec::new(),
         }
     }
 
@@ -32,6 +38,13 @@ impl Call {
         call.params.push("idSite", id_site);
         call.site = Some(id_site);
         call
+    }
+
+    /// Adds a secret parameter (builder style), e.g. `passwordConfirmation`.
+    pub fn with_secret(mut self, key: &str, value: &Secret) -> Self {
+        self.secrets.retain(|(k, _)| k != key);
+        self.secrets.push((key.to_string(), value.clone()));
+        self
     }
 
     /// Adds a parameter (builder style).
@@ -85,6 +98,41 @@ impl Params {
         self.push(key, value.replace('%', "%25"));
     }
 
+    /// The value of a parameter, if set.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A nested PHP array of records: `key[i][field]=value` for each record, in order
+    /// (`extractions[0][dimension]=url&extractions[0][pattern]=…`).
+    pub fn records(&mut self, key: &str, records: &[Vec<(&str, String)>]) {
+        let prefix = format!("{key}[");
+        self.0.retain(|(k, _)| !k.starts_with(&prefix));
+        for (i, record) in records.iter().enumerate() {
+            for (field, value) in record {
+                self.0.push((format!("{key}[{i}][{field}]"), value.clone()));
+            }
+        }
+    }
+
+    /// Plugin setting values: `settingValues[Plugin][i][name]=…&settingValues[Plugin][i][value]=…`,
+    /// booleans as 0/1.
+    pub fn plugin_settings(&mut self, plugin: &str, settings: &[(&str, bool)]) {
+        let records: Vec<Vec<(&str, String)>> = settings
+            .iter()
+            .map(|(name, value)| {
+                vec![
+                    ("name", (*name).to_string()),
+                    ("value", if *value { "1" } else { "0" }.to_string()),
+                ]
+            })
+            .collect();
+        self.records(&format!("settingValues[{plugin}]"), &records);
+    }
+
     /// Form-encodes the parameters (`application/x-www-form-urlencoded`).
     pub fn encode(&self) -> String {
         let mut serializer = form_urlencoded::Serializer::new(String::new());
@@ -93,4 +141,37 @@ impl Params {
         }
         serializer.finish()
     }
+}
+
+/// The form body of one request: `module=API`, `method`, `format=json`, `token_auth` (when
+/// given) and `filter_limit=-1` first (PHP's `max_input_vars` drops the fields at the end),
+/// then the call's parameters, then its secret parameters. A call parameter with the name of a fixed one replaces its
+/// value in place: no key is ever repeated.
+pub fn request_body(call: &Call, token: Option<&Secret>) -> String {
+    let mut body = Params::default();
+    body.push("module", "API");
+    body.push("method", &call.method);
+    body.push("format", "json");
+    if let Some(token) = token {
+        body.push("token_auth", token.expose());
+    }
+    body.push("filter_limit", "-1");
+    for (key, value) in &call.params.0 {
+        body.push(key, value);
+    }
+    for (key, value) in &call.secrets {
+        body.push(key, value.expose());
+    }
+    body.encode()
+}
+
+/// The query string of one `API.getBulkRequest` sub-request: `method=…` and the call's
+/// parameters, without module, format or token (inherited from the outer request).
+pub fn bulk_sub_request(call: &Call) -> String {
+    let mut query = Params::default();
+    query.push("method", &call.method);
+    for (key, value) in &call.params.0 {
+        query.push(key, value);
+    }
+    query.encode()
 }

@@ -95,6 +95,18 @@ impl MatomoError {
         }
     }
 
+    /// True when Matomo refused the call for lack of access (JSON 401, or the same message
+    /// inline in a bulk answer): a per-object read may leave the object unread.
+    pub fn is_access_denied(&self) -> bool {
+        matches!(self, Self::AccessDenied { .. })
+    }
+
+    /// True when the call failed because the method does not exist on this Matomo
+    /// ("does not exist or is not available", HTTP 200 on 5.0, 400 on 5.7).
+    pub fn is_unknown_method(&self) -> bool {
+        matches!(self, Self::Api { message, .. } if message.contains("does not exist or is not available"))
+    }
+
     /// True when the token itself was refused (stop everything at once).
     pub fn is_auth_failure(&self) -> bool {
         matches!(self, Self::InvalidToken { .. })

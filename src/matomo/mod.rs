@@ -6,13 +6,16 @@
 //! never repeated; PHP bracket syntax for arrays; comma strings for the six site
 //! lists; booleans as 0/1.
 
+pub mod calls;
 mod client;
 mod encode;
 mod error;
 mod secret;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod wire;
 
-pub use client::{Client, ClientConfig};
+pub use client::{Client, ClientConfig, PLUGINS};
 pub use encode::{Call, Params};
 pub use error::MatomoError;
 pub use secret::Secret;
