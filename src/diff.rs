@@ -200,7 +200,7 @@ fn diff_site(
 ) {
     let address = format!("site[{key}]");
     let site_id = live.map(|s| s.id);
-    let base = live.map(site_only).unwrap_or_default();
+    let base = live.map(site_only).unwrap_or_else(new_site_base);
     let after = desired_site(site, &base);
     out.fingerprints.insert(
         address.clone(),
@@ -256,6 +256,20 @@ fn diff_site(
     }
     if let Some(dimensions) = &site.custom_dimensions {
         diff_dimensions(key, &address, site_id, dimensions, live, out, errors);
+    }
+}
+
+/// What Matomo gives a new site when `addSite` leaves a setting out: website type,
+/// site search on, everything else off or empty (timezone and currency: the instance
+/// defaults, left empty here so they are not sent).
+fn new_site_base() -> SiteState {
+    SiteState {
+        site_type: "website".into(),
+        site_search: SiteSearchState {
+            enabled: true,
+            ..SiteSearchState::default()
+        },
+        ..SiteState::default()
     }
 }
 

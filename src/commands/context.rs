@@ -165,6 +165,26 @@ pub async fn read_live(
     Ok((live, bindings))
 }
 
+/// Reads every site the token administers in detail, and the instance settings when
+/// the token is a superuser (what `audit` and a config-less `snapshot` need).
+pub async fn read_live_audit(client: &Client, scope: &Scope<'_>) -> anyhow::Result<LiveState> {
+    let _ = scope;
+    let (info, mut listed) = read::read_sites(client).await?;
+    read::read_site_details(client, &info, &mut listed, false).await?;
+    let instance = if info.superuser {
+        Some(read::read_instance(client, &info).await?)
+    } else {
+        None
+    };
+    Ok(LiveState {
+        format_version: SNAPSHOT_FORMAT_VERSION,
+        matomo: info,
+        sites: listed.into_iter().map(|s| (s.id, s)).collect(),
+        unmanaged_site_ids: Vec::new(),
+        instance,
+    })
+}
+
 /// Binds sites, turning binding errors into a reported error.
 pub fn bind(
     desired: &crate::desired::model::Config,

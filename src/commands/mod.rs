@@ -1,10 +1,12 @@
 //! Command implementations: each takes parsed arguments and returns an outcome.
 
 pub mod apply;
+pub mod audit;
 pub mod context;
 pub mod import;
 pub mod plan;
 pub mod snapshot;
+pub mod snippet;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -49,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Import(args) => import::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
-        _ => anyhow::bail!("not implemented yet"),
+        Command::Audit(args) => audit::run(&args),
+        Command::Snippet(args) => snippet::run(&args),
     }
 }

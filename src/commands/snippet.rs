@@ -1,0 +1,61 @@
+//! `matoform snippet`: print the tracking and opt-out code that keeps a site compliant.
+
+use anyhow::{Context as _, bail};
+
+use super::context;
+use crate::cli::SnippetArgs;
+use crate::exit::Outcome;
+use crate::snippet::{SnippetInput, snippet};
+
+/// Runs `snippet`. The site id comes from the configuration (`id`), else from the live
+/// instance (binding by URL) unless `--offline`.
+pub fn run(args: &SnippetArgs) -> anyhow::Result<Outcome> {
+    let loaded = context::load_config(&args.config)?;
+    let desired = crate::policy::effective(&loaded.config);
+    let Some(site) = desired.sites.get(&args.site) else {
+        bail!(
+            "no site `{}` in the configuration; the keys are: {}",
+            args.site,
+            desired.sites.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+    };
+    let url = args
+        .connection
+        .url
+        .clone()
+        .or_else(|| std::env::var("MATOMO_URL").ok().filter(|s| !s.is_empty()))
+        .or_else(|| desired.matomo.as_ref().and_then(|m| m.url.clone()))
+        .context(
+            "no Matomo URL: set MATOMO_URL, pass --url, or set matomo.url in the configuration",
+        )?;
+    let id = match site.id {
+        Some(id) => id,
+        None if args.offline => bail!(
+            "site[{}] has no id in the configuration; run without --offline to find it on the instance, or add `id:`",
+            args.site
+        ),
+        None => {
+            let client = context::client(&args.connection, Some(&loaded), 1)?;
+            let runtime = context::runtime()?;
+            let (_, listed) = runtime.block_on(crate::live::read::read_sites(&client))?;
+            let bindings = context::bind(&desired, &listed)?;
+            match bindings.sites.get(&args.site).copied().flatten() {
+                Some(id) => id,
+                None => bail!(
+                    "site[{}] does not exist on the instance yet: apply first",
+                    args.site
+                ),
+            }
+        }
+    };
+    let privacy = desired.instance.as_ref().and_then(|i| i.privacy.as_ref());
+    let input = SnippetInput {
+        matomo_url: url,
+        site_id: id,
+        site_urls: site.urls.clone(),
+        force_cookieless: privacy.and_then(|p| p.force_cookieless),
+        do_not_track: true,
+    };
+    print!("{}", snippet(args.flavour, &input));
+    Ok(Outcome::Success)
+}
