@@ -423,39 +423,18 @@ fn diff_goals(
         },
         None => &empty,
     };
-    let mut used: BTreeSet<u64> = BTreeSet::new();
-    let mut bound: Vec<(&String, &Goal, Option<&GoalState>)> = Vec::new();
-    // First pass: explicit ids.
-    for (goal_key, goal) in goals {
-        if let Some(id) = goal.id {
-            match live_goals.get(&id) {
-                Some(live_goal) => {
-                    used.insert(id);
-                    bound.push((goal_key, goal, Some(live_goal)));
-                }
-                None => {
-                    if live.is_some() {
-                        out.warnings.push(format!(
-                            "{site_address}.goal[{goal_key}]: goal id {id} does not exist on the site; it will be created with a new id (update or remove `id`)"
-                        ));
-                    }
-                    bound.push((goal_key, goal, None));
-                }
-            }
+    let (bound, used) = bind_children(
+        goals,
+        live_goals,
+        |goal| goal.id,
+        |goal, live_goal| live_goal.name == goal.name,
+    );
+    for (goal_key, goal, _) in bound.iter().filter(|(_, _, l)| l.is_none()) {
+        if let (Some(id), Some(_)) = (goal.id, live) {
+            out.warnings.push(format!(
+                "{site_address}.goal[{goal_key}]: goal id {id} does not exist on the site; it will be created with a new id (update or remove `id`)"
+            ));
         }
-    }
-    // Second pass: by name.
-    for (goal_key, goal) in goals {
-        if goal.id.is_some() {
-            continue;
-        }
-        let found = live_goals
-            .values()
-            .find(|g| !used.contains(&g.id) && g.name == goal.name);
-        if let Some(g) = found {
-            used.insert(g.id);
-        }
-        bound.push((goal_key, goal, found));
     }
     for (goal_key, goal, live_goal) in bound {
         let address = format!("{site_address}.goal[{goal_key}]");
@@ -513,6 +492,39 @@ fn diff_goals(
     }
 }
 
+/// Binds configured children of a site (goals, dimensions) to live ones: an explicit
+/// id first (a missing id binds to nothing: the child is created), then the first
+/// unused live child that `matches`. Returns the bindings in configuration order
+/// (explicit ids first) and the live ids used.
+fn bind_children<'a, C, L>(
+    configured: &'a BTreeMap<String, C>,
+    live: &'a BTreeMap<u64, L>,
+    id_of: impl Fn(&C) -> Option<u64>,
+    matches: impl Fn(&C, &L) -> bool,
+) -> (Vec<(&'a String, &'a C, Option<&'a L>)>, BTreeSet<u64>) {
+    let mut used = BTreeSet::new();
+    let mut bound = Vec::new();
+    for (key, child) in configured {
+        if let Some(id) = id_of(child) {
+            let found = live.get(&id);
+            if found.is_some() {
+                used.insert(id);
+            }
+            bound.push((key, child, found));
+        }
+    }
+    for (key, child) in configured.iter().filter(|(_, c)| id_of(c).is_none()) {
+        let found = live
+            .iter()
+            .find(|(id, l)| !used.contains(*id) && matches(child, l));
+        if let Some((id, _)) = found {
+            used.insert(*id);
+        }
+        bound.push((key, child, found.map(|(_, l)| l)));
+    }
+    (bound, used)
+}
+
 /// The dimension as Matomo would store it.
 pub fn dimension_state(dimension: &CustomDimension, id: u64) -> DimensionState {
     DimensionState {
@@ -547,32 +559,18 @@ fn diff_dimensions(
         },
         None => &empty,
     };
-    let mut used: BTreeSet<u64> = BTreeSet::new();
-    let mut bound: Vec<(&String, &CustomDimension, Option<&DimensionState>)> = Vec::new();
-    for (dim_key, dim) in dimensions {
-        if let Some(id) = dim.id {
-            let found = live_dims.get(&id);
-            if found.is_some() {
-                used.insert(id);
-            } else if live.is_some() {
-                out.warnings.push(format!(
-                    "{site_address}.custom_dimension[{dim_key}]: dimension id {id} does not exist on the site; it will be created with a new id (update or remove `id`)"
-                ));
-            }
-            bound.push((dim_key, dim, found));
+    let (bound, used) = bind_children(
+        dimensions,
+        live_dims,
+        |dim| dim.id,
+        |dim, live_dim| live_dim.name == dim.name && live_dim.scope == dim.scope,
+    );
+    for (dim_key, dim, _) in bound.iter().filter(|(_, _, l)| l.is_none()) {
+        if let (Some(id), Some(_)) = (dim.id, live) {
+            out.warnings.push(format!(
+                "{site_address}.custom_dimension[{dim_key}]: dimension id {id} does not exist on the site; it will be created with a new id (update or remove `id`)"
+            ));
         }
-    }
-    for (dim_key, dim) in dimensions {
-        if dim.id.is_some() {
-            continue;
-        }
-        let found = live_dims
-            .values()
-            .find(|d| !used.contains(&d.id) && d.name == dim.name && d.scope == dim.scope);
-        if let Some(d) = found {
-            used.insert(d.id);
-        }
-        bound.push((dim_key, dim, found));
     }
     for (dim_key, dim, live_dim) in bound {
         let address = format!("{site_address}.custom_dimension[{dim_key}]");
