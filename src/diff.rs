@@ -492,6 +492,9 @@ fn diff_goals(
     }
 }
 
+/// A configured child (key, value) and the live child it binds to, if any.
+type Bound<'a, C, L> = (&'a String, &'a C, Option<&'a L>);
+
 /// Binds configured children of a site (goals, dimensions) to live ones: an explicit
 /// id first (a missing id binds to nothing: the child is created), then the first
 /// unused live child that `matches`. Returns the bindings in configuration order
@@ -501,7 +504,7 @@ fn bind_children<'a, C, L>(
     live: &'a BTreeMap<u64, L>,
     id_of: impl Fn(&C) -> Option<u64>,
     matches: impl Fn(&C, &L) -> bool,
-) -> (Vec<(&'a String, &'a C, Option<&'a L>)>, BTreeSet<u64>) {
+) -> (Vec<Bound<'a, C, L>>, BTreeSet<u64>) {
     let mut used = BTreeSet::new();
     let mut bound = Vec::new();
     for (key, child) in configured {
