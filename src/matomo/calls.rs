@@ -255,6 +255,10 @@ pub fn set_global_exclusions(version: Option<&str>, exclusions: &ExclusionsState
             query
                 .params
                 .push("exclusionType", "common_session_parameters");
+        } else if is_recommended_pii(&exclusions.query_parameters) {
+            // Matomo's own type, which its cnil_v1 check requires (a custom list
+            // with the same names would read the same but fail that check).
+            query.params.push("exclusionType", "matomo_recommended_pii");
         } else {
             query.params.push("exclusionType", "custom");
             query.params.push(
@@ -281,6 +285,15 @@ pub fn set_global_exclusions(version: Option<&str>, exclusions: &ExclusionsState
         .global_list("excludedReferrers", &exclusions.referrers);
     calls.push(referrers);
     calls
+}
+
+/// True when a list is exactly Matomo's recommended personal-data list (as a set).
+fn is_recommended_pii(list: &[String]) -> bool {
+    let given: std::collections::BTreeSet<&str> = list.iter().map(|s| s.trim()).collect();
+    let recommended = crate::policy::recommended_pii_parameters();
+    let recommended: std::collections::BTreeSet<&str> =
+        recommended.iter().map(String::as_str).collect();
+    given == recommended
 }
 
 /// Instance-wide visitor log: `CorePluginsAdmin.setSystemSettings` with the Live plugin's
@@ -826,5 +839,30 @@ mod tests {
             body,
             "module=API&method=API.getMatomoVersion&format=json&filter_limit=-1"
         );
+    }
+
+    #[test]
+    fn recommended_pii_list_is_sent_as_matomo_s_own_type() {
+        let exclusions = ExclusionsState {
+            query_parameters: crate::policy::recommended_pii_parameters(),
+            ..ExclusionsState::default()
+        };
+        let calls = set_global_exclusions(Some("5.7.0"), &exclusions);
+        let query = calls
+            .iter()
+            .find(|c| c.method == "SitesManager.setGlobalQueryParamExclusion")
+            .expect("query call");
+        assert_eq!(
+            query.params.get("exclusionType"),
+            Some("matomo_recommended_pii")
+        );
+        assert_eq!(query.params.get("queryParamsToExclude"), None);
+        let custom = ExclusionsState {
+            query_parameters: vec!["email".into()],
+            ..ExclusionsState::default()
+        };
+        let calls = set_global_exclusions(Some("5.7.0"), &custom);
+        let query = &calls[1];
+        assert_eq!(query.params.get("exclusionType"), Some("custom"));
     }
 }
