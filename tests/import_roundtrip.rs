@@ -383,7 +383,7 @@ fn import_then_plan_shows_no_changes_for_non_compliant_instances() {
                 "[cnil.ecommerce] site[blog]",
                 "[cnil.visitor-log] site[blog-2]",
                 "[cnil.public-stats-visitor-log] site[blog-2]",
-                "[cnil.visitor-profile] site[site]",
+                "[cnil.visitor-profile] site[site-5]",
                 "[cnil.exclude-unknown-urls] site[blog]",
                 "[cnil.custom-dimension-pii] site[site-sept]",
             ] {
@@ -434,8 +434,8 @@ fn import_to_a_directory_writes_one_file_per_site_with_findings_as_comments() {
             "instance.yaml",
             "mairie-de-saint-etienne.yaml",
             "matoform.schema.json",
+            "site-5.yaml",
             "site-sept.yaml",
-            "site.yaml",
         ]
     );
     assert!(
@@ -715,6 +715,31 @@ fn offline_commands_need_no_token_and_make_no_request() {
     assert_eq!(code, 3, "{plan}{stderr}");
     assert!(plan.contains("No changes."), "{plan}");
     assert!(fake.calls().is_empty(), "offline commands made requests");
+
+    // A snapshot that lacks what the configuration needs is refused with the fix.
+    let sites_only = dir.path().join("sites-only.json");
+    let (code, _, stderr) = matoform(
+        &fake.url(),
+        SUPERUSER_TOKEN,
+        &["snapshot", "-o", &sites_only.to_string_lossy()],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = offline(&[
+        "plan",
+        "-c",
+        &out_str,
+        "--live-snapshot",
+        &sites_only.to_string_lossy(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("the configuration has an `instance:` section but the snapshot holds no instance settings"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("take it again with `matoform snapshot -c CONFIG -o FILE`"),
+        "{stderr}"
+    );
 
     // A snapshot of another format version is refused with the fix.
     let old = dir.path().join("old.json");
