@@ -15,6 +15,44 @@ use crate::live::{DimensionState, GoalState, InstanceState, LiveState, SiteState
 /// A readable, stable configuration key from a name: lower-case ASCII letters,
 /// digits and dashes (accents folded), never empty.
 pub fn slug(name: &str) -> String {
+    let out = ascii_slug(name);
+    if out.is_empty() {
+        "site".to_string()
+    } else {
+        out
+    }
+}
+
+/// Unique keys for objects with names and ids, in the order given: the slug of the
+/// name (`name`, `name-2`…), or `{prefix}-{id}` when the name has no letter or digit
+/// that folds to ASCII (`東京サイト` → `site-5`).
+pub fn keys_by_id<'a>(
+    objects: impl IntoIterator<Item = (&'a str, u64)>,
+    prefix: &str,
+) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    objects
+        .into_iter()
+        .map(|(name, id)| {
+            let slug = ascii_slug(name);
+            let base = if slug.is_empty() {
+                format!("{prefix}-{id}")
+            } else {
+                slug
+            };
+            let mut key = base.clone();
+            let mut n = 2;
+            while !seen.insert(key.clone()) {
+                key = format!("{base}-{n}");
+                n += 1;
+            }
+            key
+        })
+        .collect()
+}
+
+/// Lower-case ASCII letters, digits and single dashes; empty when nothing is left.
+fn ascii_slug(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
         let folded = fold(c);
@@ -26,12 +64,7 @@ pub fn slug(name: &str) -> String {
             }
         }
     }
-    let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() {
-        "site".to_string()
-    } else {
-        out
-    }
+    out.trim_end_matches('-').to_string()
 }
 
 fn fold(c: char) -> String {
@@ -74,7 +107,7 @@ pub fn unique_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> 
 /// every readable value explicit.
 pub fn to_config(live: &LiveState) -> Config {
     let sites: Vec<&SiteState> = live.sites.values().collect();
-    let keys = unique_keys(sites.iter().map(|s| s.name.as_str()));
+    let keys = keys_by_id(sites.iter().map(|s| (s.name.as_str(), s.id)), "site");
     Config {
         matomo: None,
         policy: None,
@@ -125,7 +158,7 @@ pub fn site_to_config(site: &SiteState) -> Site {
         compliance_mode: site.compliance_mode,
         goals: site.goals.as_ref().map(|goals| {
             let list: Vec<&GoalState> = goals.values().collect();
-            unique_keys(list.iter().map(|g| g.name.as_str()))
+            keys_by_id(list.iter().map(|g| (g.name.as_str(), g.id)), "goal")
                 .into_iter()
                 .zip(list)
                 .map(|(key, goal)| (key, goal_to_config(goal)))
@@ -133,7 +166,7 @@ pub fn site_to_config(site: &SiteState) -> Site {
         }),
         custom_dimensions: site.custom_dimensions.as_ref().map(|dims| {
             let list: Vec<&DimensionState> = dims.values().collect();
-            unique_keys(list.iter().map(|d| d.name.as_str()))
+            keys_by_id(list.iter().map(|d| (d.name.as_str(), d.id)), "dimension")
                 .into_iter()
                 .zip(list)
                 .map(|(key, dim)| (key, dimension_to_config(dim)))
@@ -386,6 +419,13 @@ mod tests {
         assert_eq!(
             unique_keys(["Blog", "blog", "Blog"]),
             ["blog", "blog-2", "blog-3"]
+        );
+        assert_eq!(
+            keys_by_id(
+                [("東京サイト", 5), ("Œuvres", 6), ("", 7), ("site-5", 8)],
+                "site"
+            ),
+            ["site-5", "oeuvres", "site-7", "site-5-2"]
         );
     }
 

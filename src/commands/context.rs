@@ -198,11 +198,36 @@ pub fn bind(
     })
 }
 
-/// Bindings for a snapshot: every site in it is a candidate.
+/// Bindings for a snapshot: every site in it is a candidate. Refuses, with the fix, a
+/// snapshot that lacks what the configuration needs (the instance settings, or sites
+/// the configuration binds by id that were only listed).
 pub fn bind_snapshot(
     desired: &crate::desired::model::Config,
     live: &LiveState,
+    site_filter: &[String],
 ) -> anyhow::Result<Bindings> {
+    let mut gaps = Vec::new();
+    if desired.instance.is_some() && live.instance.is_none() && site_filter.is_empty() {
+        gaps.push("the configuration has an `instance:` section but the snapshot holds no instance settings".to_string());
+    }
+    for (key, site) in &desired.sites {
+        if !site_filter.is_empty() && !site_filter.contains(key) {
+            continue;
+        }
+        if let Some(id) = site.id.filter(|id| live.unmanaged_site_ids.contains(id)) {
+            gaps.push(format!(
+                "site `{key}` (id {id}) is only listed in the snapshot, not read in detail"
+            ));
+        }
+    }
+    if !gaps.is_empty() {
+        for gap in &gaps {
+            eprintln!("Error: {gap}");
+        }
+        bail!(
+            "the snapshot was not taken for this configuration: take it again with `matoform snapshot -c CONFIG -o FILE` (or `matoform snapshot --instance -o FILE` for every site and the instance), with a superuser token for the instance"
+        );
+    }
     let listed: Vec<_> = live.sites.values().cloned().collect();
     let mut bindings = bind(desired, &listed)?;
     for id in &live.unmanaged_site_ids {

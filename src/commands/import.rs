@@ -7,7 +7,7 @@ use anyhow::{Context as _, bail};
 
 use super::context;
 use crate::cli::ImportArgs;
-use crate::desired::model::{Config, Site};
+use crate::desired::model::Config;
 use crate::exit::Outcome;
 use crate::live::{LiveState, SNAPSHOT_FORMAT_VERSION, read};
 use crate::policy::{Finding, Severity};
@@ -43,19 +43,20 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
     };
     let findings = crate::policy::evaluate(&crate::import::to_config(&live), context::today());
     for finding in findings.iter().filter(|f| f.waived.is_none()) {
-        eprintln!(
-            "{}: [{}] {}",
-            finding.subject, finding.rule, finding.message
-        );
+        eprintln!("{}", finding_line(finding));
     }
     let url = live.matomo.url.clone();
+    let notes = unreadable_notes(&live);
+    for note in &notes {
+        eprintln!("Note: {note}");
+    }
     match &args.out {
-        None => print!("{}", render_file(&config, &findings, &url, None, true)),
+        None => print!("{}", render_file(&config, &findings, &notes, &url, true)),
         Some(path) if path.is_dir() || path.to_string_lossy().ends_with('/') => {
-            write_directory(path, &config, &findings, &url)?
+            write_directory(path, &config, &findings, &notes, &url)?
         }
         Some(path) => {
-            std::fs::write(path, render_file(&config, &findings, &url, None, true))
+            std::fs::write(path, render_file(&config, &findings, &notes, &url, true))
                 .with_context(|| format!("cannot write {}", path.display()))?;
             write_schema(path.parent().unwrap_or(Path::new(".")))?;
             eprintln!(
@@ -66,6 +67,40 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Success)
+}
+
+/// Why instance settings are missing from the import: the parts of the instance this
+/// Matomo and token could not read are left out of the file (so nothing unknown is
+/// written down as a fact), each with a comment saying what `plan` will do instead.
+fn unreadable_notes(live: &LiveState) -> Vec<String> {
+    let Some(instance) = &live.instance else {
+        return Vec::new();
+    };
+    let version = &live.matomo.version;
+    let mut notes = Vec::new();
+    if instance.privacy.is_none() {
+        notes.push(format!(
+            "instance.privacy: not readable on Matomo {version} (PrivacyManager has no reader before 5.6), left out; under the cnil-exemption policy, plan asserts the compliant values and apply sets them"
+        ));
+    }
+    if instance.retention.is_none() {
+        notes.push(
+            "instance.retention: not readable through Matomo's API, left out; under the cnil-exemption policy, plan asserts the compliant raw-data deletion and apply sets it (with MATOMO_PASSWORD)".to_string(),
+        );
+    }
+    if instance.exclusions.is_none() {
+        notes.push(
+            "instance.exclusions: the global exclusion lists could not be read, left out"
+                .to_string(),
+        );
+    }
+    if instance.visitor_log.is_none() {
+        notes.push(
+            "instance.visitor_log: the Live plugin's system settings could not be read, left out"
+                .to_string(),
+        );
+    }
+    notes
 }
 
 async fn read_for_import(client: &crate::matomo::Client, ids: &[u64]) -> anyhow::Result<LiveState> {
@@ -105,6 +140,7 @@ fn write_directory(
     dir: &Path,
     config: &Config,
     findings: &[Finding],
+    notes: &[String],
     url: &str,
 ) -> anyhow::Result<()> {
     write_schema(dir)?;
@@ -122,7 +158,7 @@ fn write_directory(
         .collect();
     std::fs::write(
         dir.join("instance.yaml"),
-        render_file(&instance_file, &instance_findings, url, None, false),
+        render_file(&instance_file, &instance_findings, notes, url, false),
     )
     .with_context(|| format!("cannot write {}", dir.join("instance.yaml").display()))?;
     for (key, site) in &config.sites {
@@ -137,26 +173,34 @@ fn write_directory(
             .cloned()
             .collect();
         let path = dir.join(format!("{key}.yaml"));
-        std::fs::write(
-            &path,
-            render_file(&one, &site_findings, url, Some(site), false),
-        )
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, render_file(&one, &site_findings, &[], url, false))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     eprintln!(
         "Imported {} sites into {}/ (one file per site, instance.yaml).",
         config.sites.len(),
-        dir.display()
+        dir.display().to_string().trim_end_matches('/')
     );
     Ok(())
 }
 
-/// One YAML file: the schema line, the policy findings as comments, the configuration.
+/// A finding on one line: `violation [rule] subject: message` (or `warning …`).
+fn finding_line(f: &Finding) -> String {
+    let level = if f.severity == Severity::Error {
+        "violation"
+    } else {
+        "warning"
+    };
+    format!("{level} [{}] {}: {}", f.rule, f.subject, f.message)
+}
+
+/// One YAML file: the schema line, the policy findings and the notes on unreadable
+/// settings as comments, the configuration.
 fn render_file(
     config: &Config,
     findings: &[Finding],
+    notes: &[String],
     url: &str,
-    _site: Option<&Site>,
     with_url: bool,
 ) -> String {
     let mut out = format!("# yaml-language-server: $schema={SCHEMA_FILE}\n");
@@ -168,15 +212,13 @@ fn render_file(
     if !open.is_empty() {
         out.push_str("#\n# Policy findings to fix (or waive with a reason):\n");
         for f in open {
-            let level = if f.severity == Severity::Error {
-                "violation"
-            } else {
-                "warning"
-            };
-            out.push_str(&format!(
-                "#   {level} [{}] {}: {}\n",
-                f.rule, f.subject, f.message
-            ));
+            out.push_str(&format!("#   {}\n", finding_line(f)));
+        }
+    }
+    if !notes.is_empty() && config.instance.is_some() {
+        out.push_str("#\n# Not imported:\n");
+        for note in notes {
+            out.push_str(&format!("# {note}.\n"));
         }
     }
     let mut config = config.clone();

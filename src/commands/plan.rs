@@ -17,7 +17,7 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
     let plan = match &args.live_snapshot {
         Some(path) => {
             let live = context::read_snapshot(path)?;
-            let bindings = context::bind_snapshot(&desired, &live)?;
+            let bindings = context::bind_snapshot(&desired, &live, &args.sites)?;
             context::build_plan(
                 &loaded,
                 &desired,

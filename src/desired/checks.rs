@@ -466,14 +466,16 @@ fn check_goals(checker: &mut Checker, goals: &serde_json::Map<String, Value>, si
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for (key, goal) in goals {
         let base = format!("{site_pointer}/goals/{}", escape(key));
-        if let Some(name) = goal.get("name").and_then(Value::as_str) {
+        // Goals with an `id` are bound by it; only the others are bound by name.
+        let by_name = goal.get("id").is_none_or(Value::is_null);
+        if let Some(name) = goal.get("name").and_then(Value::as_str).filter(|_| by_name) {
             let normal = name.trim().to_lowercase();
             if let Some(first) = names.get(&normal) {
                 let first_at = checker.at(first);
                 checker.push(
                     checker.at(&format!("{base}/name")),
                     format!("goal name `{name}` is used twice in this site (also at {first_at})"),
-                    Some("goals are bound by name: give each goal of a site its own name".into()),
+                    Some("goals without an `id` are bound by name: give each goal of a site its own name, or its `id`".into()),
                 );
             } else {
                 names.insert(normal, format!("{base}/name"));
