@@ -9,12 +9,7 @@ use pretty_assertions::assert_eq;
 
 /// Runs `matoform snippet ARGS` with `yaml` as the configuration; `url` and `token` go to
 /// MATOMO_URL / MATOMO_TOKEN when given.
-fn snippet(
-    yaml: &str,
-    url: &str,
-    token: Option<&str>,
-    args: &[&str],
-) -> (i32, String, String) {
+fn snippet(yaml: &str, url: &str, token: Option<&str>, args: &[&str]) -> (i32, String, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("matoform.yaml"), yaml).expect("write config");
     let mut command = Command::cargo_bin("matoform").expect("binary built");
@@ -121,8 +116,12 @@ fn offline_sdk_flavours() {
         ),
     ];
     for (flavour, lines) in cases {
-        let (code, stdout, stderr) =
-            snippet(WITH_ID, NOWHERE, None, &["blog", "--for", flavour, "--offline"]);
+        let (code, stdout, stderr) = snippet(
+            WITH_ID,
+            NOWHERE,
+            None,
+            &["blog", "--for", flavour, "--offline"],
+        );
         assert_eq!(code, 0, "{flavour}: {stderr}");
         assert_eq!(stderr, "", "{flavour}");
         for line in lines {
@@ -238,9 +237,7 @@ fn online_html_is_the_instance_code_kept_compliant() {
 #[test]
 fn online_html_with_forced_cookieless_asks_for_no_disable_cookies() {
     let fake = FakeMatomo::start(Seed::recorded());
-    let yaml = format!(
-        "{MAIN}instance:\n  privacy:\n    force_cookieless: true\n"
-    );
+    let yaml = format!("{MAIN}instance:\n  privacy:\n    force_cookieless: true\n");
     let (code, stdout, stderr) = snippet(&yaml, &fake.url(), Some(SUPERUSER_TOKEN), &["main"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(!stdout.contains("disableCookies"), "{stdout}");
@@ -271,7 +268,10 @@ fn online_html_falls_back_to_the_local_build() {
         ),
         "{stdout}"
     );
-    assert!(stdout.contains("_paq.push(['setSiteId', '1']);"), "{stdout}");
+    assert!(
+        stdout.contains("_paq.push(['setSiteId', '1']);"),
+        "{stdout}"
+    );
     assert!(
         stderr.starts_with("Note: Matomo's own tracking code could not be used ("),
         "{stderr}"
