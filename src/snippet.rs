@@ -167,6 +167,51 @@ fn html(input: &SnippetInput) -> String {
     out
 }
 
+/// The instance's own tracking code (as `SitesManager.getJavascriptTag` answers it,
+/// asked for with [`crate::matomo::calls::javascript_tag`]) kept compliant, then the
+/// opt-out embed. Instructions the policy needs and the code lacks (`disableCookies`
+/// unless the instance forces cookieless tracking, `setDomains` limited to the site's
+/// hosts, `setDoNotTrack`) are inserted before `trackPageView`. `None` when the code is
+/// not in the expected shape, is for another site, or enables cross-domain linking or a
+/// User-ID: the caller then builds the code locally ([`snippet`]).
+pub fn html_from_instance(tag: &str, input: &SnippetInput) -> Option<String> {
+    let track = tag.find("_paq.push(['trackPageView']);")?;
+    let site_id = format!("_paq.push(['setSiteId', '{}']);", input.site_id);
+    if !tag.contains(&site_id)
+        || tag.contains("enableCrossDomainLinking")
+        || tag.contains("setUserId")
+    {
+        return None;
+    }
+    let mut missing = String::new();
+    if cookies_off(input) && !tag.contains("disableCookies") {
+        missing.push_str("  _paq.push(['disableCookies']);\n");
+    }
+    let domains = domains(&input.site_urls);
+    if !domains.is_empty() && !tag.contains("setDomains") {
+        missing.push_str(&format!(
+            "  _paq.push(['setDomains', {}]);\n",
+            js_array(&domains, js_single)
+        ));
+    }
+    if input.do_not_track && !tag.contains("setDoNotTrack") {
+        missing.push_str("  _paq.push(['setDoNotTrack', true]);\n");
+    }
+    let line_start = tag[..track].rfind('\n').map_or(0, |i| i + 1);
+    let mut out = String::from(
+        "<!-- Matomo: tracking code from the instance (SitesManager.getJavascriptTag), kept exempt from consent (CNIL) by matoform.\n     Do not add setUserId or enableCrossDomainLinking. -->\n",
+    );
+    out.push_str(&tag[..line_start]);
+    out.push_str(&missing);
+    out.push_str(&tag[line_start..]);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str("\n<!-- Matomo opt-out: put it on the privacy policy page, which must mention the audience measurement. -->\n");
+    out.push_str(&opt_out_html(&input.matomo_url));
+    Some(out)
+}
+
 /// `@socialgouv/matomo-next`.
 ///
 /// Option names checked (search tool, 2026) against the package's README and its
@@ -310,6 +355,61 @@ mod tests {
             recorded
         );
         assert_eq!(opt_out_html("https://stats.example.org/"), OPT_OUT);
+    }
+
+    /// `SitesManager.getJavascriptTag__site1` (5.0.2), as recorded (no options).
+    const RECORDED_TAG: &str = "<!-- Matomo -->\n<script>\n  var _paq = window._paq = window._paq || [];\n  /* tracker methods like \"setCustomDimension\" should be called before \"trackPageView\" */\n  _paq.push(['trackPageView']);\n  _paq.push(['enableLinkTracking']);\n  (function() {\n    var u=\"//127.0.0.1:8080/\";\n    _paq.push(['setTrackerUrl', u+'matomo.php']);\n    _paq.push(['setSiteId', '1']);\n    var d=document, g=d.createElement('script'), s=d.getElementsByTagName('script')[0];\n    g.async=true; g.src=u+'matomo.js'; s.parentNode.insertBefore(g,s);\n  })();\n</script>\n<!-- End Matomo Code -->\n";
+
+    #[test]
+    fn instance_code_gets_the_missing_instructions_before_track_page_view() {
+        let input = SnippetInput {
+            site_id: 1,
+            ..input()
+        };
+        let out = html_from_instance(RECORDED_TAG, &input).expect("usable");
+        let expected = format!(
+            "<!-- Matomo: tracking code from the instance (SitesManager.getJavascriptTag), kept exempt from consent (CNIL) by matoform.\n     Do not add setUserId or enableCrossDomainLinking. -->\n{}",
+            RECORDED_TAG.replace(
+                "  _paq.push(['trackPageView']);\n",
+                "  _paq.push(['disableCookies']);\n  _paq.push(['setDomains', ['blog.example.org', '*.blog.example.org']]);\n  _paq.push(['setDoNotTrack', true]);\n  _paq.push(['trackPageView']);\n"
+            )
+        ) + "\n<!-- Matomo opt-out: put it on the privacy policy page, which must mention the audience measurement. -->\n" + OPT_OUT;
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn instance_code_keeps_what_it_has_and_respects_forced_cookieless() {
+        let tag = RECORDED_TAG.replace(
+            "  _paq.push(['trackPageView']);\n",
+            "  _paq.push([\"setDomains\", [\"*.blog.example.org\"]]);\n  _paq.push([\"setDoNotTrack\", true]);\n  _paq.push(['trackPageView']);\n",
+        );
+        let input = SnippetInput {
+            site_id: 1,
+            force_cookieless: Some(true),
+            ..input()
+        };
+        let out = html_from_instance(&tag, &input).expect("usable");
+        assert!(out.contains(&tag), "{out}");
+        assert!(!out.contains("disableCookies"), "{out}");
+    }
+
+    #[test]
+    fn instance_code_is_refused_when_not_compliant_or_not_for_the_site() {
+        let input = SnippetInput {
+            site_id: 1,
+            ..input()
+        };
+        let cross = RECORDED_TAG.replace(
+            "  _paq.push(['trackPageView']);\n",
+            "  _paq.push([\"enableCrossDomainLinking\"]);\n  _paq.push(['trackPageView']);\n",
+        );
+        assert_eq!(html_from_instance(&cross, &input), None);
+        assert_eq!(html_from_instance("<p>maintenance</p>", &input), None);
+        let other = SnippetInput {
+            site_id: 2,
+            ..input
+        };
+        assert_eq!(html_from_instance(RECORDED_TAG, &other), None);
     }
 
     #[test]

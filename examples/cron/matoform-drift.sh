@@ -64,7 +64,7 @@ case "$code" in
   2 | 3)
     summary="$("$bin" show "$work/plan.json" --format markdown --no-color 2>&1)"
     if [ "$code" = 3 ]; then
-      title="matoform: drift and policy violations on $host"
+      title="matoform: policy violations on $host"
     else
       title="matoform: drift detected on $host"
     fi

@@ -38,9 +38,17 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Completions(args) => {
             use clap::CommandFactory;
+            use std::io::Write as _;
             let mut command = Cli::command();
-            clap_complete::generate(args.shell, &mut command, "matoform", &mut std::io::stdout());
-            Ok(Outcome::Success)
+            // Into a buffer first: clap_complete panics when stdout is closed early.
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut command, "matoform", &mut script);
+            match std::io::stdout().write_all(&script) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(anyhow::Error::new(e).context("cannot write the completions to stdout"))
+                }
+                _ => Ok(Outcome::Success),
+            }
         }
         Command::Plan(args) => plan::run(&args, cli.no_color),
         Command::Apply(args) => apply::run(&args, cli.no_color),

@@ -329,6 +329,20 @@ pub fn set_defaults(defaults: &DefaultsState) -> Vec<Call> {
     calls
 }
 
+/// `SitesManager.getJavascriptTag` for code that keeps the site exempt from consent (a
+/// read): Do Not Track honoured, cookies disabled when `disable_cookies` (left out when
+/// the instance forces cookieless tracking), the site's alias URLs merged into
+/// `setDomains`, no cross-domain linking, no `<noscript>` image.
+pub fn javascript_tag(site: u64, disable_cookies: bool) -> Call {
+    let mut call = Call::for_site("SitesManager.getJavascriptTag", site);
+    call.params.bool("mergeAliasUrls", true);
+    call.params.bool("doNotTrack", true);
+    call.params.bool("disableCookies", disable_cookies);
+    call.params.bool("trackNoScript", false);
+    call.params.bool("crossDomain", false);
+    call
+}
+
 /// `PrivacyManager.getComplianceStatus(idSite or all, complianceType=cnil_v1)` (a read).
 pub fn compliance_status(site: Option<u64>) -> Call {
     let call = match site {

@@ -335,6 +335,19 @@ impl Client {
         }
     }
 
+    /// The instance's own JavaScript tracking code for site `id`
+    /// (`SitesManager.getJavascriptTag`, see [`calls::javascript_tag`]), as Matomo
+    /// renders it. Needs view access to the site.
+    pub async fn javascript_tag(
+        &self,
+        id: u64,
+        disable_cookies: bool,
+    ) -> Result<String, MatomoError> {
+        let call = calls::javascript_tag(id, disable_cookies);
+        let answer = self.read(&call).await?;
+        wire::global_string(&answer).map_err(|e| unexpected(&call, &e))
+    }
+
     /// Creates a site; returns its id.
     pub async fn add_site(&self, site: &SiteState) -> Result<u64, MatomoError> {
         let call = calls::add_site(site);

@@ -27,6 +27,10 @@ pub struct AuditReport {
     pub rows: Vec<SiteAuditRow>,
     /// Whether the instance settings were known (an `instance` section was given).
     pub instance_checked: bool,
+    /// Parts of the instance settings the policy checks but that were not readable
+    /// (`privacy`, `retention`): their rules could not run, so the instance is not
+    /// reported compliant. Empty when the instance was not checked at all.
+    pub instance_unreadable: Vec<String>,
     /// Findings about the instance.
     pub instance: Vec<Finding>,
     /// Findings about the waivers themselves (expired, unused, unknown rule).
@@ -103,6 +107,7 @@ pub fn audit(
         format_version: AUDIT_FORMAT_VERSION,
         matomo_compliance: rows.iter().any(|r| r.matomo_cnil.is_some()),
         instance_checked: config.instance.is_some(),
+        instance_unreadable: unreadable_parts(config),
         rows,
         instance,
         waivers,
@@ -127,11 +132,29 @@ impl AuditReport {
         self.rows.iter().filter(|r| r.compliant).count()
     }
 
+    /// The instance's status: unknown parts never read as compliant.
     fn instance_status(&self) -> String {
         if !self.instance_checked {
             return "not checked (instance settings unknown)".to_owned();
         }
-        status_with(&self.instance)
+        let status = status_with(&self.instance);
+        if self.instance_unreadable.is_empty() {
+            return status;
+        }
+        let parts: Vec<&str> = self
+            .instance_unreadable
+            .iter()
+            .map(|part| describe_part(part))
+            .collect();
+        let lead = if status == "compliant" {
+            "UNKNOWN"
+        } else {
+            &status
+        };
+        format!(
+            "{lead}; not readable with this Matomo and token: {}; check these by hand in Matomo's privacy settings",
+            parts.join(", ")
+        )
     }
 
     fn summary(&self) -> String {
@@ -260,6 +283,37 @@ impl AuditReport {
     }
 }
 
+/// The instance parts the policy checks that `config` does not know (`None`).
+fn unreadable_parts(config: &Config) -> Vec<String> {
+    let Some(instance) = &config.instance else {
+        return Vec::new();
+    };
+    let mut parts = Vec::new();
+    if instance.privacy.is_none() {
+        parts.push("privacy".to_owned());
+    }
+    if instance
+        .retention
+        .as_ref()
+        .and_then(|r| r.raw_data.as_ref())
+        .is_none()
+    {
+        parts.push("retention".to_owned());
+    }
+    parts
+}
+
+/// Human words for an unreadable part.
+fn describe_part(part: &str) -> &str {
+    match part {
+        "privacy" => {
+            "the privacy settings (IP anonymisation, referrer, User ID and order ID anonymisation, cookieless tracking, Do Not Track)"
+        }
+        "retention" => "the raw-data retention",
+        other => other,
+    }
+}
+
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
@@ -356,7 +410,9 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     use super::*;
-    use crate::desired::model::{AnonymizeIp, Instance, Privacy, Site, VisitorLog, Waiver};
+    use crate::desired::model::{
+        AnonymizeIp, Instance, Privacy, RawDataRetention, Retention, Site, VisitorLog, Waiver,
+    };
 
     fn site(name: &str, urls: &[&str]) -> Site {
         Site {
@@ -406,6 +462,13 @@ mod tests {
                         use_for_enrichment: Some(true),
                     }),
                     ..Privacy::default()
+                }),
+                retention: Some(Retention {
+                    raw_data: Some(RawDataRetention {
+                        delete: true,
+                        older_than_days: Some(395),
+                    }),
+                    reports: None,
                 }),
                 ..Instance::default()
             }),
@@ -536,6 +599,28 @@ The opt-out and the tracking code live in each site's pages, not in Matomo: prin
 Audit: 1 of 1 sites compliant; 0 errors, 0 warnings, 0 waived.
 "
         );
+    }
+
+    #[test]
+    fn unreadable_instance_parts_never_read_as_compliant() {
+        let config = Config {
+            sites: [(
+                "blog".to_owned(),
+                site("Blog", &["https://blog.example.org"]),
+            )]
+            .into(),
+            instance: Some(Instance::default()),
+            ..Config::default()
+        };
+        let report = audit(&config, &BTreeMap::new(), &BTreeMap::new(), today());
+        assert_eq!(report.instance_unreadable, ["privacy", "retention"]);
+        assert!(!report.has_failures());
+        let text = report.render_text();
+        assert!(
+            text.contains("\nInstance: UNKNOWN; not readable with this Matomo and token: the privacy settings (IP anonymisation, referrer, User ID and order ID anonymisation, cookieless tracking, Do Not Track), the raw-data retention; check these by hand in Matomo's privacy settings\n"),
+            "{text}"
+        );
+        assert!(!text.contains("Instance: compliant"), "{text}");
     }
 
     #[test]
