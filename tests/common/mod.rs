@@ -11,33 +11,31 @@ pub use fake_matomo::{CallRecord, FakeMatomo, SUPERUSER_TOKEN, Seed, TEAM_A_TOKE
 /// The date every test runs on (waivers are dated against it).
 pub const TODAY: &str = "2026-11-29";
 
-/// The API methods that write to Matomo (anything else is a read).
+/// The API methods matoform writes with (anything else it calls is a read).
 pub const WRITE_METHODS: &[&str] = &[
-    "SitesManager.addSite",
-    "SitesManager.updateSite",
-    "SitesManager.deleteSite",
-    "SitesManager.setGlobalExcludedIps",
-    "SitesManager.setGlobalExcludedQueryParameters",
-    "SitesManager.setGlobalExcludedUserAgents",
-    "SitesManager.setGlobalExcludedReferrers",
-    "SitesManager.setDefaultTimezone",
-    "SitesManager.setDefaultCurrency",
-    "SitesManager.setGlobalQueryParamExclusion",
-    "Goals.addGoal",
-    "Goals.updateGoal",
-    "Goals.deleteGoal",
-    "CustomDimensions.configureNewCustomDimension",
+    "CorePluginsAdmin.setSystemSettings",
     "CustomDimensions.configureExistingCustomDimension",
+    "CustomDimensions.configureNewCustomDimension",
+    "Goals.addGoal",
+    "Goals.deleteGoal",
+    "Goals.updateGoal",
+    "PrivacyManager.activateDoNotTrack",
+    "PrivacyManager.deactivateDoNotTrack",
     "PrivacyManager.setAnonymizeIpSettings",
+    "PrivacyManager.setComplianceStatus",
     "PrivacyManager.setDeleteLogsSettings",
     "PrivacyManager.setDeleteReportsSettings",
-    "PrivacyManager.deactivateDoNotTrack",
-    "PrivacyManager.activateDoNotTrack",
-    "PrivacyManager.setScheduleReportDeletionSettings",
-    "PrivacyManager.setComplianceStatus",
+    "SitesManager.addSite",
+    "SitesManager.deleteSite",
+    "SitesManager.setDefaultCurrency",
+    "SitesManager.setDefaultTimezone",
+    "SitesManager.setGlobalExcludedIps",
+    "SitesManager.setGlobalExcludedQueryParameters",
+    "SitesManager.setGlobalExcludedReferrers",
+    "SitesManager.setGlobalExcludedUserAgents",
+    "SitesManager.setGlobalQueryParamExclusion",
+    "SitesManager.updateSite",
     "UsersManager.setUserAccess",
-    "CorePluginsAdmin.setSystemSettings",
-    "CorePluginsAdmin.setMeasurableSettings",
 ];
 
 /// True for a call that changes Matomo's state (by method name: a write is any method
