@@ -1191,3 +1191,44 @@ fn privacy_is_read_back_on_5_7_and_asserted_on_5_0_2() {
     assert!(!set[0].params.contains_key("ipAddressMaskLength"));
     assert_eq!(fake.state().options.anonymisation.mask_length, 3);
 }
+
+// ---------------------------------------------------------------------------------
+// Changes that need MATOMO_PASSWORD are refused up front without it.
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn password_changes_are_refused_up_front_without_matomo_password() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let work = Workdir::with_config(
+        "policy: { profile: none }\n\
+         instance:\n  \
+         visitor_log: { disabled: true, profile_disabled: true }\n  \
+         retention: { raw_data: { delete: true, older_than_days: 200 } }\n  \
+         defaults: { timezone: Europe/Paris }\n",
+    );
+    fake.clear_calls();
+    let refused = apply(&work, &fake);
+    expect_code(&refused, 1);
+    assert!(
+        refused.stderr.contains(
+            "Error: apply refused: instance.visitor_log, instance.retention: Matomo asks for the user's password to change these settings; set MATOMO_PASSWORD"
+        ),
+        "{}",
+        refused.stderr
+    );
+    // Nothing half-applied: not even the defaults, which need no password.
+    assert_eq!(write_methods(&fake.calls()), Vec::<String>::new());
+
+    let applied = run_env(
+        &work,
+        &fake,
+        SUPERUSER_TOKEN,
+        &[("MATOMO_PASSWORD", fake_matomo::ADMIN_PASSWORD)],
+        &["apply", "--auto-approve"],
+    );
+    expect_code(&applied, 0);
+    let options = fake.state().options;
+    assert!(options.live_disable_visitor_log && options.live_disable_visitor_profile);
+    assert_eq!(options.retention.delete_logs_older_than, 200);
+    assert_eq!(options.default_timezone, "Europe/Paris");
+}
