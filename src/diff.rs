@@ -100,7 +100,7 @@ pub struct Diff {
     pub warnings: Vec<String>,
     /// Sites managed (within the filter).
     pub managed_sites: usize,
-    /// Live sites not managed.
+    /// Live sites not managed (and not pruned).
     pub unmanaged_sites: usize,
 }
 
@@ -144,8 +144,10 @@ pub fn diff(
         diff_site(key, site, live_site, &mut out, &mut errors);
     }
 
-    out.unmanaged_sites = bindings.unmanaged.len();
-    if desired.prune == Some(true) && options.site_filter.is_empty() {
+    let pruning = desired.prune == Some(true) && options.site_filter.is_empty();
+    // Pruned sites are deleted, not "left untouched": they are not counted as unmanaged.
+    out.unmanaged_sites = if pruning { 0 } else { bindings.unmanaged.len() };
+    if pruning {
         for id in &bindings.unmanaged {
             let Some(site) = live.sites.get(id) else {
                 errors.push(format!(
@@ -1108,6 +1110,10 @@ mod tests {
         assert_eq!(
             (out.changes[0].action, out.changes[0].address.as_str()),
             (Action::Delete, "site[#2]")
+        );
+        assert_eq!(
+            out.unmanaged_sites, 0,
+            "a pruned site is not left untouched"
         );
     }
 }

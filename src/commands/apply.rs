@@ -166,14 +166,26 @@ fn refuse_unsafe(plan: &Plan, info: &MatomoInfo, force: bool) -> anyhow::Result<
         ));
     }
     let all = || plan.changes.iter().chain(plan.asserted.iter());
-    if all().any(|c| matches!(c.after, Some(Resource::Retention(_))))
+    // The retention setters and the instance visitor log (a plugin system setting)
+    // need the user's password even with a token.
+    let need_password: Vec<&str> = all()
+        .filter(|c| {
+            matches!(
+                c.after,
+                Some(Resource::Retention(_) | Resource::VisitorLog(_))
+            )
+        })
+        .map(|c| c.address.as_str())
+        .collect();
+    if !need_password.is_empty()
         && std::env::var("MATOMO_PASSWORD")
             .map(|p| p.is_empty())
             .unwrap_or(true)
     {
-        problems.push(
-            "instance.retention: Matomo asks for the user's password to change retention settings; set MATOMO_PASSWORD (the password of the token's user)".into(),
-        );
+        problems.push(format!(
+            "{}: Matomo asks for the user's password to change these settings; set MATOMO_PASSWORD (the password of the token's user)",
+            need_password.join(", ")
+        ));
     }
     if !info.superuser {
         let denied: Vec<&str> = all()

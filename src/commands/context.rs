@@ -132,6 +132,13 @@ pub async fn read_live(
     scope: &Scope<'_>,
 ) -> anyhow::Result<(LiveState, Bindings)> {
     let (info, listed) = read::read_sites(client).await?;
+    let read_instance =
+        (scope.desired.instance.is_some() && scope.sites.is_empty()) || scope.instance;
+    if read_instance && !info.superuser {
+        bail!(
+            "instance: the configuration manages the instance settings, which need a superuser token, and this token's user is not a superuser; use a superuser token, or leave the instance: section out of this configuration (or limit the run to your sites with --site KEY)"
+        );
+    }
     let bindings = bind(scope.desired, &listed)?;
     let wanted: Vec<u64> = if scope.all_sites || scope.desired.prune == Some(true) {
         listed.iter().map(|s| s.id).collect()
@@ -149,8 +156,7 @@ pub async fn read_live(
         .cloned()
         .collect();
     read::read_site_details(client, &info, &mut detailed, scope.naive).await?;
-    let instance = if (scope.desired.instance.is_some() && scope.sites.is_empty()) || scope.instance
-    {
+    let instance = if read_instance {
         Some(read::read_instance(client, &info).await?)
     } else {
         None

@@ -93,9 +93,10 @@ impl Params {
     }
 
     /// A goal text (name, pattern, description): Matomo url-decodes these a second
-    /// time, so `%` is sent as `%25`.
+    /// time (PHP `urldecode`, which also turns `+` into a space), so `%` is sent as
+    /// `%25` and `+` as `%2B`.
     pub fn goal_text(&mut self, key: &str, value: &str) {
-        self.push(key, value.replace('%', "%25"));
+        self.push(key, value.replace('%', "%25").replace('+', "%2B"));
     }
 
     /// The value of a parameter, if set.

@@ -86,7 +86,7 @@ pub struct Summary {
     pub asserted: usize,
     /// Sites the configuration manages (within the filter).
     pub managed_sites: usize,
-    /// Live sites the configuration does not mention.
+    /// Live sites the configuration does not mention and does not prune (left untouched).
     pub unmanaged_sites: usize,
     /// Policy violations that block apply (error level, not waived).
     pub violations: usize,
