@@ -416,9 +416,9 @@ fn run_matoform(args: &[String], today: &str) -> (i32, String, String) {
 #[test]
 fn the_readme_first_command_shows_a_real_plan_with_findings() {
     let words = readme_first_command();
-    assert_eq!(words[..4], ["cargo", "run", "--release", "--"], "{words:?}");
+    assert_eq!(words[..3], ["cargo", "run", "--"], "{words:?}");
     assert_eq!(
-        words[4..],
+        words[3..],
         [
             "plan",
             "-c",
@@ -427,9 +427,7 @@ fn the_readme_first_command_shows_a_real_plan_with_findings() {
             "examples/shared-instance.snapshot.json"
         ]
     );
-    let started = std::time::Instant::now();
-    let (code, stdout, stderr) = run_matoform(&words[4..], "2026-11-29");
-    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let (code, stdout, stderr) = run_matoform(&words[3..], "2026-11-29");
     assert_eq!(code, 0, "no unwaived violation: {stdout}{stderr}");
     assert_eq!(stderr, "");
     for expected in [
@@ -458,7 +456,7 @@ fn the_readme_first_command_shows_a_real_plan_with_findings() {
 
     // The waiver of the boutique's ecommerce expires on 2027-06-30: afterwards the
     // same command reports the violation and exits 3.
-    let (code, stdout, _) = run_matoform(&words[4..], "2027-07-01");
+    let (code, stdout, _) = run_matoform(&words[3..], "2027-07-01");
     assert_eq!(code, 3, "{stdout}");
 }
 

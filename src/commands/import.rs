@@ -60,8 +60,8 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
                 .with_context(|| format!("cannot write {}", path.display()))?;
             write_schema(path.parent().unwrap_or(Path::new(".")))?;
             eprintln!(
-                "Imported {} sites into {}.",
-                config.sites.len(),
+                "Imported {} into {}.",
+                crate::render::plural(config.sites.len(), "site", "sites"),
                 path.display()
             );
         }
@@ -177,8 +177,8 @@ fn write_directory(
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     eprintln!(
-        "Imported {} sites into {}/ (one file per site, instance.yaml).",
-        config.sites.len(),
+        "Imported {} into {}/ (one file per site, instance.yaml).",
+        crate::render::plural(config.sites.len(), "site", "sites"),
         dir.display().to_string().trim_end_matches('/')
     );
     Ok(())

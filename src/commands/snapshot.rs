@@ -41,8 +41,8 @@ pub fn run(args: &SnapshotArgs) -> anyhow::Result<Outcome> {
             std::fs::write(path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!(
-                "Saved the live state of {} sites ({} requests) to {}.",
-                live.sites.len(),
+                "Saved the live state of {} ({} requests) to {}.",
+                crate::render::plural(live.sites.len(), "site", "sites"),
                 client.request_count(),
                 path.display()
             );
