@@ -55,10 +55,7 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
             saved
         }
         None => {
-            print!(
-                "{}",
-                super::plan::render_plan(&fresh, Format::Text, no_color)
-            );
+            super::emit(&super::plan::render_plan(&fresh, Format::Text, no_color));
             fresh
         }
     };
@@ -77,7 +74,7 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Violations);
     }
     if plan.changes.is_empty() && plan.asserted.is_empty() {
-        println!("No changes. The live instance matches the configuration.");
+        super::emit("No changes. The live instance matches the configuration.\n");
         return Ok(Outcome::Success);
     }
     refuse_unsafe(&plan, &live.matomo, args.force)?;
@@ -105,7 +102,7 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
         progress,
     };
     let report = runtime.block_on(crate::apply::apply(&client, &live.matomo, &plan, &options));
-    print!("{}", report.render());
+    super::emit(&report.render());
     if report.succeeded() {
         Ok(Outcome::Success)
     } else {

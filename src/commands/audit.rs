@@ -46,7 +46,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Outcome> {
         Format::Json => report.render_json(),
         Format::Markdown => report.render_markdown(),
     };
-    print!("{text}");
+    super::emit(&text);
     Ok(if report.has_failures() {
         Outcome::Violations
     } else {

@@ -51,7 +51,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
         eprintln!("Note: {note}");
     }
     match &args.out {
-        None => print!("{}", render_file(&config, &findings, &notes, &url, true)),
+        None => super::emit(&render_file(&config, &findings, &notes, &url, true)),
         Some(path) if path.is_dir() || path.to_string_lossy().ends_with('/') => {
             write_directory(path, &config, &findings, &notes, &url)?
         }

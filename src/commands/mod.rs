@@ -28,33 +28,40 @@ pub fn init_logging(verbose: u8) {
         .try_init();
 }
 
+/// Writes a command's output to stdout. A closed pipe (`matoform plan | head`) is not
+/// an error: the reader has what it wanted. Other write errors are reported on stderr.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(err) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if err.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("Error: cannot write to stdout: {err}");
+        }
+    }
+}
+
 /// Runs a command.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Schema => {
-            print!("{}", crate::schema::schema_json());
+            emit(&crate::schema::schema_json());
             Ok(Outcome::Success)
         }
         Command::Completions(args) => {
             use clap::CommandFactory;
-            use std::io::Write as _;
             let mut command = Cli::command();
             // Into a buffer first: clap_complete panics when stdout is closed early.
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut command, "matoform", &mut script);
-            match std::io::stdout().write_all(&script) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    Err(anyhow::Error::new(e).context("cannot write the completions to stdout"))
-                }
-                _ => Ok(Outcome::Success),
-            }
+            emit(&String::from_utf8_lossy(&script));
+            Ok(Outcome::Success)
         }
         Command::Plan(args) => plan::run(&args, cli.no_color),
         Command::Apply(args) => apply::run(&args, cli.no_color),
         Command::Show(args) => {
             let plan = crate::plan::file::load(&args.plan_file)?;
-            print!("{}", plan::render_plan(&plan, args.format, cli.no_color));
+            emit(&plan::render_plan(&plan, args.format, cli.no_color));
             Ok(plan::outcome(&plan, false))
         }
         Command::Import(args) => import::run(&args),

@@ -56,7 +56,7 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
             )?
         }
     };
-    print!("{}", render_plan(&plan, args.format, no_color));
+    super::emit(&render_plan(&plan, args.format, no_color));
     if let Some(out) = &args.out {
         crate::plan::file::save(&plan, out).with_context(|| "saving the plan")?;
         eprintln!(

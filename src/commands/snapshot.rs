@@ -47,7 +47,7 @@ pub fn run(args: &SnapshotArgs) -> anyhow::Result<Outcome> {
                 path.display()
             );
         }
-        None => print!("{text}"),
+        None => super::emit(&text),
     }
     Ok(Outcome::Success)
 }

@@ -74,7 +74,7 @@ pub fn run(args: &SnippetArgs) -> anyhow::Result<Outcome> {
         None
     };
     let code = instance_code.unwrap_or_else(|| snippet(args.flavour, &input));
-    print!("{code}");
+    super::emit(&code);
     Ok(Outcome::Success)
 }
 

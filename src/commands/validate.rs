@@ -14,7 +14,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
             let desired = crate::policy::effective(&loaded.config);
             let findings = crate::policy::evaluate(&desired, super::context::today());
             print_findings(&loaded, &findings);
-            println!("{}", summary(&loaded));
+            super::emit(&format!("{}\n", summary(&loaded)));
             if findings.iter().any(|f| f.blocks()) {
                 Ok(Outcome::Violations)
             } else {
