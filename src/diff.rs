@@ -14,9 +14,9 @@ use crate::desired::model::{
 };
 use crate::desired::normalize_url;
 use crate::live::{
-    DefaultsState, DimensionState, ExclusionsState, GoalState, InstanceState, LiveState,
-    PrivacyState, RawDataState, ReportsState, RetentionState, SiteSearchState, SiteState,
-    VisitorLogState,
+    ComplianceSupport, DefaultsState, DimensionState, ExclusionsState, GoalState, InstanceState,
+    LiveState, PrivacyState, RawDataState, ReportsState, RetentionState, SiteSearchState,
+    SiteState, VisitorLogState,
 };
 use crate::plan::{Action, Change, FieldChange, Resource, field_changes};
 
@@ -141,6 +141,13 @@ pub fn diff(
             .copied()
             .flatten()
             .and_then(|id| live.sites.get(&id));
+        if site.compliance_mode.is_some() && !compliance_readable(live, live_site) {
+            errors.push(format!(
+                "site[{key}].compliance_mode: Matomo {} cannot read or set the compliance mode here (it needs Matomo 5.4+ with the PrivacyCompliance feature, and a superuser token); remove compliance_mode",
+                live.matomo.version
+            ));
+            continue;
+        }
         diff_site(key, site, live_site, &mut out, &mut errors);
     }
 
@@ -176,6 +183,14 @@ pub fn diff(
     } else {
         Err(errors)
     }
+}
+
+/// Whether a site's compliance mode can be managed: the API is usable and, for an
+/// existing site, its mode was read.
+fn compliance_readable(live: &LiveState, site: Option<&SiteState>) -> bool {
+    live.matomo.compliance == ComplianceSupport::Available
+        && live.matomo.superuser
+        && site.is_none_or(|s| s.compliance_mode.is_some())
 }
 
 /// SHA-256 of the canonical JSON of a value.
