@@ -80,9 +80,9 @@ pub async fn read_admin_pages(client: &Client) -> Option<AdminPages> {
                 "the privacy settings page of Matomo is not recognised ({reason}); the retention settings are asserted, not read"
             ),
         },
-        Err(reason) => tracing::warn!(
-            "cannot read the privacy settings page of Matomo ({reason}); {fallback}"
-        ),
+        Err(reason) => {
+            tracing::warn!("cannot read the privacy settings page of Matomo ({reason}); {fallback}")
+        }
     }
     if let Ok(props) = &settings {
         let privacy = privacy_from_props(props).and_then(|mut privacy| {
@@ -172,7 +172,9 @@ impl Session {
             return Err(format!("the page {action} answered HTTP {status}"));
         }
         let props = vue_props(&page, entry).map_err(|e| format!("page {action}: {e}"))?;
-        if props.json("is-super-user").and_then(|v| wire::bool_of(&v).map_err(|e| e.0))
+        if props
+            .json("is-super-user")
+            .and_then(|v| wire::bool_of(&v).map_err(|e| e.0))
             != Ok(true)
         {
             return Err(format!(
@@ -282,8 +284,7 @@ fn element_attributes(html: &str) -> Option<BTreeMap<String, String>> {
                 }
                 Some(_) => {
                     let start = i;
-                    while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>'
-                    {
+                    while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>' {
                         i += 1;
                     }
                     value = html[start..i].to_string();
@@ -306,8 +307,8 @@ fn flag(props: &Props, name: &str) -> Result<bool, String> {
 /// The privacy settings of the privacy settings page, Do Not Track left `false` (it is
 /// on the opt-out page).
 pub fn privacy_from_props(props: &Props) -> Result<PrivacyState, String> {
-    let mask = wire::u64_of(&props.json("mask-length")?)
-        .map_err(|e| format!("mask-length: {}", e.0))?;
+    let mask =
+        wire::u64_of(&props.json("mask-length")?).map_err(|e| format!("mask-length: {}", e.0))?;
     let referrer = match props.json("anonymize-referrer")? {
         Value::Null => String::new(),
         Value::String(s) => s,
@@ -336,10 +337,9 @@ pub fn privacy_from_props(props: &Props) -> Result<PrivacyState, String> {
 /// The retention settings of the privacy settings page (`delete-data.config`).
 pub fn retention_from_props(props: &Props) -> Result<RetentionState, String> {
     let data = props.json("delete-data")?;
-    let config = data
-        .get("config")
-        .filter(|c| c.is_object())
-        .ok_or("delete-data has no config object (is the data deletion disabled in config.ini.php?)")?;
+    let config = data.get("config").filter(|c| c.is_object()).ok_or(
+        "delete-data has no config object (is the data deletion disabled in config.ini.php?)",
+    )?;
     let field = |name: &str| {
         config
             .get(name)
@@ -513,22 +513,35 @@ mod tests {
             privacy_from_props(&props).unwrap_err(),
             "the prop mask-length is missing"
         );
-        let odd = html.replace("anonymize-user-id=\"null\"", "anonymize-user-id=\"&quot;sometimes&quot;\"");
+        let odd = html.replace(
+            "anonymize-user-id=\"null\"",
+            "anonymize-user-id=\"&quot;sometimes&quot;\"",
+        );
         let props = vue_props(&odd, PRIVACY_ENTRY).unwrap();
         assert!(
             privacy_from_props(&props)
                 .unwrap_err()
                 .starts_with("anonymize-user-id: ")
         );
-        let no_config = html.replace("delete-data=\"{", "delete-data=\"{&quot;other&quot;:1,&quot;x&quot;:");
+        let no_config = html.replace(
+            "delete-data=\"{",
+            "delete-data=\"{&quot;other&quot;:1,&quot;x&quot;:",
+        );
         let props = vue_props(&no_config, PRIVACY_ENTRY).unwrap();
         assert!(retention_from_props(&props).is_err());
-        assert!(vue_props("<div vue-entry=\"PrivacyManager.PrivacySettings\" a=\"1\"", PRIVACY_ENTRY).is_err());
+        assert!(
+            vue_props(
+                "<div vue-entry=\"PrivacyManager.PrivacySettings\" a=\"1\"",
+                PRIVACY_ENTRY
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn the_nonce_is_read_quoted_or_unquoted() {
-        let unquoted = "<input type=\"hidden\" name=\"form_nonce\" id=\"login_form_nonce\" value=0123abcd/>";
+        let unquoted =
+            "<input type=\"hidden\" name=\"form_nonce\" id=\"login_form_nonce\" value=0123abcd/>";
         assert_eq!(login_nonce(unquoted).as_deref(), Some("0123abcd"));
         let quoted = "<input type='hidden' name=\"form_nonce\" value=\"ff00\" />";
         assert_eq!(login_nonce(quoted).as_deref(), Some("ff00"));
