@@ -344,6 +344,9 @@ fn compare(recorded: &Value, page: &str, entry: &str, skip: &[&str]) {
     }
 }
 
+/// A change of the fake's state standing for the recorded calls before a page.
+type Setup = dyn Fn(&mut State);
+
 #[test]
 fn the_fake_renders_the_recorded_admin_pages() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -365,7 +368,7 @@ fn the_fake_renders_the_recorded_admin_pages() {
         r.keep_week = true;
         r.keep_segments = true;
     };
-    let steps: [(&str, &dyn Fn(&mut State)); 7] = [
+    let steps: [(&str, &Setup); 7] = [
         ("_ui__PrivacyManager.privacySettings__initial", &|_| {}),
         ("_ui__PrivacyManager.usersOptOut__initial", &|_| {}),
         (

@@ -271,11 +271,7 @@ fn admin_page(
 ) -> UiReply {
     if let Some(token) = params.str("token_auth").filter(|t| !t.is_empty()) {
         return match st.users.values().find(|u| u.token == token) {
-            Some(u)
-                if u.superuser
-                    || !u.access.is_empty()
-                        && u.access.values().any(|a| *a != crate::Access::View) =>
-            {
+            Some(u) if u.superuser || u.access.values().any(|a| *a != crate::Access::View) => {
                 error_page(
                     401,
                     "This user has at least some write access. Only tokens of users who have only view access can be used.",
