@@ -244,7 +244,20 @@ async fn execute(
             client.update_dimension(id, dim).await
         }
         (_, Some(Resource::Privacy(privacy)), _) => client.set_privacy(info, privacy).await,
-        (_, Some(Resource::Retention(retention)), _) => client.set_retention(retention).await,
+        (_, Some(Resource::Retention(retention)), before) => {
+            // Only the parts that change: a part read from the admin pages but not
+            // managed is kept as read, not written back.
+            let mut retention = retention.clone();
+            if let Some(Resource::Retention(read)) = before {
+                if retention.raw_data == read.raw_data {
+                    retention.raw_data = None;
+                }
+                if retention.reports == read.reports {
+                    retention.reports = None;
+                }
+            }
+            client.set_retention(&retention).await
+        }
         (_, Some(Resource::GlobalExclusions(exclusions)), _) => {
             client.set_global_exclusions(exclusions).await
         }

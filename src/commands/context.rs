@@ -44,7 +44,8 @@ pub fn config_digest(loaded: &Loaded) -> String {
 
 /// Builds the client from flags, environment and configuration.
 /// URL: `--url`, else `MATOMO_URL`, else `matomo.url`. Token: `--token-file`, else
-/// `MATOMO_TOKEN`. Password: `MATOMO_PASSWORD`.
+/// `MATOMO_TOKEN`. Password: `MATOMO_PASSWORD`. Login (for reading the admin pages
+/// with the password): `MATOMO_LOGIN`.
 pub fn client(
     args: &ConnectionArgs,
     loaded: Option<&Loaded>,
@@ -78,6 +79,10 @@ pub fn client(
         .ok()
         .map(Secret::new)
         .filter(|p| !p.is_empty());
+    let login = std::env::var("MATOMO_LOGIN")
+        .ok()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty());
     if args.insecure {
         eprintln!(
             "Warning: --insecure: TLS certificates are not verified. Use it only against a test instance."
@@ -86,6 +91,7 @@ pub fn client(
     let mut config = ClientConfig::new(url);
     config.token = token;
     config.password = password;
+    config.login = login;
     config.ca_cert = args.ca_cert.clone();
     config.insecure = args.insecure;
     config.connect_timeout = std::time::Duration::from_secs(args.connect_timeout);

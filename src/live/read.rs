@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{
     ComplianceSupport, DefaultsState, ExclusionsState, InstanceState, MatomoInfo, SiteState,
 };
-use crate::matomo::{Call, Client, MatomoError, calls, wire};
+use crate::matomo::{Call, Client, MatomoError, calls, session, wire};
 
 /// Plain requests in flight at once in naive mode.
 const NAIVE_PARALLELISM: usize = 10;
@@ -125,7 +125,10 @@ pub async fn read_site_details(
 /// sites, privacy (through `getAnonymisationSettings` when this Matomo has it and the
 /// token is superuser; otherwise `None`, to be asserted), the instance visitor log
 /// (`CorePluginsAdmin.getSystemSettings`, superuser) and the compliance mode of `all`
-/// (when available, superuser). Retention has no API reader: always `None`.
+/// (when available, superuser). Retention has no API reader: `None`, unless the client
+/// has `MATOMO_LOGIN` and `MATOMO_PASSWORD`: then the admin pages of a logged-in session
+/// give the retention, and the privacy where the API could not (see
+/// [`crate::matomo::session`]; a page not recognised is warned and left `None`).
 /// A refused read leaves its section `None` (logged at warn).
 pub async fn read_instance(
     client: &Client,
@@ -194,9 +197,19 @@ pub async fn read_instance(
         Some((i, v)) => Some(wire::compliance_mode(v).map_err(|e| decode(i, e))?),
         None => None,
     };
+    let mut privacy = privacy;
+    let mut retention = None;
+    if session::configured(client) {
+        if let Some(pages) = session::read_admin_pages(client).await {
+            if privacy.is_none() {
+                privacy = pages.privacy;
+            }
+            retention = pages.retention;
+        }
+    }
     Ok(InstanceState {
         privacy,
-        retention: None,
+        retention,
         exclusions,
         visitor_log,
         defaults,

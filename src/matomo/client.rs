@@ -25,6 +25,9 @@ pub struct ClientConfig {
     pub token: Option<Secret>,
     /// The user's password, for the calls Matomo confirms with it (`MATOMO_PASSWORD`).
     pub password: Option<Secret>,
+    /// The user's login (`MATOMO_LOGIN`): with the password, matoform logs in to the
+    /// admin pages to read the settings that have no API reader (see [`super::session`]).
+    pub login: Option<String>,
     /// Extra CA certificate (PEM) to trust.
     pub ca_cert: Option<PathBuf>,
     /// Accept any certificate (explicit opt-in only).
@@ -48,6 +51,7 @@ impl ClientConfig {
             url: url.into(),
             token: None,
             password: None,
+            login: None,
             ca_cert: None,
             insecure: false,
             connect_timeout: Duration::from_secs(10),
@@ -80,33 +84,13 @@ impl Client {
     /// Builds the client (TLS settings, timeouts, user agent).
     pub fn new(config: ClientConfig) -> Result<Self, MatomoError> {
         let endpoint = endpoint_of(&config.url)?;
-        let mut builder = reqwest::Client::builder()
-            .user_agent(format!("matoform/{}", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout);
-        if let Some(path) = &config.ca_cert {
-            let pem = std::fs::read(path).map_err(|e| {
-                MatomoError::Config(format!(
-                    "cannot read the CA certificate {}: {e}. Check --ca-cert.",
-                    path.display()
-                ))
-            })?;
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-                MatomoError::Config(format!(
-                    "{} is not a PEM certificate: {e}. Pass a PEM file to --ca-cert.",
-                    path.display()
-                ))
-            })?;
-            builder = builder.add_root_certificate(cert);
-        }
         if config.insecure {
             tracing::warn!(
                 "--insecure: TLS certificates of {} are not verified; anyone on the path can read the token",
                 config.url
             );
-            builder = builder.danger_accept_invalid_certs(true);
         }
-        let http = builder
+        let http = http_builder(&config)?
             .build()
             .map_err(|e| MatomoError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
@@ -121,6 +105,16 @@ impl Client {
     /// The base URL.
     pub fn url(&self) -> &str {
         &self.config.url
+    }
+
+    /// The configuration (for the admin-page session, which shares its TLS settings).
+    pub(super) fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// `{url}/index.php`.
+    pub(super) fn endpoint(&self) -> &str {
+        &self.endpoint
     }
 
     /// HTTP requests sent so far.
@@ -477,6 +471,34 @@ impl Client {
 }
 
 /// `{url}/index.php` from a base URL (a trailing `/` or `index.php` is accepted).
+/// An HTTP client builder with the configuration's user agent, timeouts and TLS
+/// settings (extra CA, `--insecure`): shared by the API client and the admin-page session.
+pub(super) fn http_builder(config: &ClientConfig) -> Result<reqwest::ClientBuilder, MatomoError> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(format!("matoform/{}", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout);
+    if let Some(path) = &config.ca_cert {
+        let pem = std::fs::read(path).map_err(|e| {
+            MatomoError::Config(format!(
+                "cannot read the CA certificate {}: {e}. Check --ca-cert.",
+                path.display()
+            ))
+        })?;
+        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+            MatomoError::Config(format!(
+                "{} is not a PEM certificate: {e}. Pass a PEM file to --ca-cert.",
+                path.display()
+            ))
+        })?;
+        builder = builder.add_root_certificate(cert);
+    }
+    if config.insecure {
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    Ok(builder)
+}
+
 fn endpoint_of(url: &str) -> Result<String, MatomoError> {
     let parsed = url::Url::parse(url.trim()).map_err(|e| {
         MatomoError::Config(format!(

@@ -11,6 +11,7 @@ mod client;
 mod encode;
 mod error;
 mod secret;
+pub mod session;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub mod wire;

@@ -15,6 +15,7 @@
 pub mod api;
 pub mod php;
 pub mod state;
+pub mod ui;
 
 pub use state::{
     ADMIN_PASSWORD, Access, Anonymisation, Compliance, CustomDimension, Extraction, Goal, Options,
@@ -56,6 +57,8 @@ struct Fault {
 struct Knobs {
     latency: Duration,
     subrequest_cost: Duration,
+    /// The admin pages render without their `vue-entry` element.
+    admin_pages_broken: bool,
 }
 
 struct Inner {
@@ -64,6 +67,7 @@ struct Inner {
     faults: Mutex<Vec<Fault>>,
     knobs: Mutex<Knobs>,
     count: AtomicU64,
+    sessions: Mutex<ui::Sessions>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -241,9 +245,9 @@ async fn handler(
     body: Bytes,
 ) -> Response {
     inner.count.fetch_add(1, Ordering::SeqCst);
-    let (latency, cost) = {
+    let (latency, cost, broken) = {
         let k = lock(&inner.knobs);
-        (k.latency, k.subrequest_cost)
+        (k.latency, k.subrequest_cost, k.admin_pages_broken)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -255,6 +259,39 @@ async fn handler(
         .to_string();
     let base = format!("http://{host}/");
     let body = String::from_utf8_lossy(&body).into_owned();
+    if ui::ui_module(uri.query()).is_some() {
+        let request = ui::UiRequest {
+            post: method == Method::POST,
+            query: uri.query().unwrap_or_default(),
+            body: &body,
+            cookie: headers.get(header::COOKIE).and_then(|c| c.to_str().ok()),
+            base: &base,
+            broken,
+        };
+        let (reply, record) = {
+            let st = lock(&inner.state);
+            let mut sessions = lock(&inner.sessions);
+            ui::handle(&st, &mut sessions, &request)
+        };
+        lock(&inner.calls).push(record);
+        let status =
+            StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            reply.html,
+        )
+            .into_response();
+        for (name, value) in [
+            (header::SET_COOKIE, reply.set_cookie),
+            (header::LOCATION, reply.location),
+        ] {
+            if let Some(value) = value.and_then(|v| header::HeaderValue::from_str(&v).ok()) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        return response;
+    }
     let (reply, record) = inner.process(&method, uri.query(), &body, &base);
     lock(&inner.calls).push(record);
     if !cost.is_zero() && reply.subrequests > 0 {
@@ -303,6 +340,7 @@ impl FakeMatomo {
             faults: Mutex::new(Vec::new()),
             knobs: Mutex::new(Knobs::default()),
             count: AtomicU64::new(0),
+            sessions: Mutex::new(ui::Sessions::default()),
         });
         let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
         listener
@@ -383,6 +421,12 @@ impl FakeMatomo {
     /// Latency added per sub-request of an `API.getBulkRequest`.
     pub fn set_subrequest_cost(&self, d: Duration) {
         lock(&self.inner.knobs).subrequest_cost = d;
+    }
+
+    /// Makes the admin pages (`PrivacyManager.privacySettings`, `usersOptOut`) render
+    /// without their `vue-entry` element, as a Matomo whose pages have another shape.
+    pub fn set_admin_pages_broken(&self, broken: bool) {
+        lock(&self.inner.knobs).admin_pages_broken = broken;
     }
 
     /// Number of HTTP requests received.

@@ -4,8 +4,9 @@
 //!
 //! Recordings of methods matoform does not use (UsersManager.getUsers, SitesManager.getSitesGroups,
 //! getTimezonesList, addSiteAliasUrls, setScheduleReportDeletionSettings, API.getSettings,
-//! getPiwikVersion, `_ui__` admin pages, …) were not copied and are not replayed; their side
-//! effects on the instance do not touch what the replayed files observe.
+//! getPiwikVersion, …) were not copied and are not replayed; their side
+//! effects on the instance do not touch what the replayed files observe. The `_ui__` admin
+//! pages are listed as skipped here: matoform's session tests replay them.
 //!
 //! Harness steps that stand for unrecorded events (the recording's own setup):
 //! - sites 170–188, 190 and 191 were created (as copies of `rec-full`, site 161) without a
@@ -338,6 +339,34 @@ const REPLAYED_LATER: &[&str] = &[
 
 /// Recordings present but deliberately not replayed, with the reason.
 const SKIPPED: &[(&str, &str)] = &[
+    (
+        "_ui__PrivacyManager.privacySettings__initial.json",
+        "UI page, replayed by the session tests (tests/session_read.rs, src/matomo/session.rs)",
+    ),
+    (
+        "_ui__PrivacyManager.privacySettings__after_setAnonymizeIpSettings_all_params.json",
+        "UI page, replayed by the session tests (tests/session_read.rs, src/matomo/session.rs)",
+    ),
+    (
+        "_ui__PrivacyManager.privacySettings__after_delete_settings.json",
+        "UI page, replayed by the session tests (tests/session_read.rs, src/matomo/session.rs)",
+    ),
+    (
+        "_ui__PrivacyManager.privacySettings__after_restore.json",
+        "UI page, replayed by the session tests (tests/session_read.rs, src/matomo/session.rs)",
+    ),
+    (
+        "_ui__PrivacyManager.usersOptOut__initial.json",
+        "UI page, replayed by the session tests (tests/session_read.rs, src/matomo/session.rs)",
+    ),
+    (
+        "_ui__PrivacyManager.usersOptOut__after_activateDoNotTrack.json",
+        "UI page, replayed by the session tests (tests/session_read.rs, src/matomo/session.rs)",
+    ),
+    (
+        "_ui__PrivacyManager.usersOptOut__after_restore.json",
+        "UI page, replayed by the session tests (tests/session_read.rs, src/matomo/session.rs)",
+    ),
     (
         "SitesManager.getTimezonesList__superuser.json",
         "source of matoform's timezone list (validate); matoform never calls this reader, so the fake does not implement it",
