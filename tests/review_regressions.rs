@@ -1,0 +1,86 @@
+//! Regressions found by the product review: each test failed before its fix.
+
+mod common;
+
+use common::*;
+
+#[track_caller]
+fn expect_code(run: &Run, code: i32) {
+    assert_eq!(
+        run.code, code,
+        "exit code\n--- stdout\n{}\n--- stderr\n{}",
+        run.stdout, run.stderr
+    );
+}
+
+const TWO_RENAMES: &str = r#"
+policy: { profile: none }
+sites:
+  blog:
+    id: 3
+    name: Blog (renamed)
+    urls: [https://blog.example.com]
+  shop:
+    id: 2
+    name: Shop DE (renamed)
+    urls: [https://shop.example.de, https://www.shop.example.de]
+"#;
+
+/// `apply PLAN --site KEY` applies that site's part of a saved plan: the other sites are
+/// neither read again nor checked for staleness, nor applied.
+#[test]
+fn a_saved_plan_applies_for_one_site() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let work = Workdir::with_config(TWO_RENAMES);
+    expect_code(&run_su(&work, &fake, &["plan", "--out", "p.json"]), 0);
+    // The other site moves after the plan: not a reason to refuse blog's part.
+    fake.update(|s| {
+        s.sites.get_mut(&2).expect("site 2").group = "elsewhere".into();
+    });
+    let applied = run_su(&work, &fake, &["apply", "p.json", "--site", "blog"]);
+    expect_code(&applied, 0);
+    assert_eq!(applied.last_line(), "Apply complete: 1 applied.");
+    assert_eq!(site(&fake, 3).name, "Blog (renamed)");
+    assert_eq!(site(&fake, 2).name, "Shop DE");
+
+    // Blog's own objects are still checked.
+    expect_code(&run_su(&work, &fake, &["plan", "--out", "p.json"]), 0);
+    fake.update(|s| {
+        s.sites.get_mut(&3).expect("site 3").group = "moved".into();
+    });
+    fake.clear_calls();
+    let refused = run_su(&work, &fake, &["apply", "p.json", "--site", "blog"]);
+    expect_code(&refused, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("the plan is stale: site[blog] changed since the plan was made"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(write_methods(&fake.calls()), Vec::<String>::new());
+}
+
+/// `--site` naming a site outside a saved plan made for other sites is refused, with
+/// the sites the plan covers.
+#[test]
+fn a_saved_plan_for_some_sites_refuses_another_site() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let work = Workdir::with_config(TWO_RENAMES);
+    expect_code(
+        &run_su(&work, &fake, &["plan", "--site", "blog", "--out", "p.json"]),
+        0,
+    );
+    fake.clear_calls();
+    let refused = run_su(&work, &fake, &["apply", "p.json", "--site", "shop"]);
+    expect_code(&refused, 1);
+    assert!(
+        refused.stderr.contains(
+            "--site shop: this saved plan was made for the sites blog only; pick among them, or run plan again with these sites"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(write_methods(&fake.calls()), Vec::<String>::new());
+    assert_eq!(site(&fake, 2).name, "Shop DE");
+}
