@@ -84,3 +84,35 @@ fn a_saved_plan_for_some_sites_refuses_another_site() {
     assert_eq!(write_methods(&fake.calls()), Vec::<String>::new());
     assert_eq!(site(&fake, 2).name, "Shop DE");
 }
+
+/// A site whose visitor-log settings or public access could not be read is not shown
+/// as silently drifted: the plan says why the values are shown as set.
+#[test]
+fn unreadable_site_settings_are_explained() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let work = Workdir::with_config(
+        "sites:\n  blog:\n    id: 3\n    name: Blog US\n    urls: [https://blog.example.com]\n",
+    );
+    expect_code(&run_su(&work, &fake, &["snapshot", "-o", "live.json"]), 0);
+    let text = std::fs::read_to_string(work.join("live.json")).expect("snapshot");
+    let mut snapshot: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let site = snapshot["sites"]["3"].as_object_mut().expect("site 3");
+    assert!(site.remove("visitor_log").is_some(), "{text}");
+    assert!(site.remove("public_stats").is_some(), "{text}");
+    work.write("unread.json", &snapshot.to_string());
+
+    let mut command = matoform(work.path(), None, None);
+    command.args(["plan", "--live-snapshot", "unread.json"]);
+    let planned = run(command);
+    expect_code(&planned, 0);
+    for line in [
+        "  ! site[blog]: the visitor-log settings could not be read (SitesManager.getSiteSettings needs admin access on site 3); they are shown as set and will be written on apply; use a token with admin access to compare them",
+        "  ! site[blog]: public access could not be read (UsersManager.getUsersAccessFromSite needs admin access on site 3); it is shown as set and will be written on apply; use a token with admin access to compare it",
+    ] {
+        assert!(
+            planned.stdout.lines().any(|l| l == line),
+            "missing {line:?} in\n{}",
+            planned.stdout
+        );
+    }
+}
