@@ -196,3 +196,24 @@ impl TapArgs for assert_cmd::Command {
         self
     }
 }
+
+/// An unknown `--site` key is refused before anything is read from Matomo, with the
+/// keys the configuration has.
+#[test]
+fn an_unknown_site_key_is_refused_before_any_request() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let work = Workdir::with_config(TWO_RENAMES);
+    for command in ["plan", "apply"] {
+        fake.clear_calls();
+        let refused = run_su(&work, &fake, &[command, "--site", "blgo"]);
+        expect_code(&refused, 1);
+        assert!(
+            refused.stderr.contains(
+                "--site blgo: no site with this key in the configuration; the keys are: blog, shop"
+            ),
+            "{command}: {}",
+            refused.stderr
+        );
+        assert_eq!(fake.calls().len(), 0, "{command}: {:?}", fake.calls());
+    }
+}

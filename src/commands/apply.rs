@@ -16,6 +16,7 @@ use crate::plan::{Action, Change, Plan, Resource, safety};
 pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
     let loaded = context::load_config(&args.config)?;
     let desired = crate::policy::effective(&loaded.config);
+    context::check_site_filter(&desired, &args.sites)?;
     let client = context::client(&args.connection, Some(&loaded), args.parallelism)?;
     let runtime = context::runtime()?;
 
