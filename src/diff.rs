@@ -246,6 +246,18 @@ fn diff_site(
             });
         }
         Some(live_site) => {
+            if live_site.visitor_log.is_none() && after.visitor_log.is_some() {
+                out.warnings.push(format!(
+                    "{address}: the visitor-log settings could not be read (SitesManager.getSiteSettings needs admin access on site {}); they are shown as set and will be written on apply; use a token with admin access to compare them",
+                    live_site.id
+                ));
+            }
+            if live_site.public_stats.is_none() && after.public_stats.is_some() {
+                out.warnings.push(format!(
+                    "{address}: public access could not be read (UsersManager.getUsersAccessFromSite needs admin access on site {}); it is shown as set and will be written on apply; use a token with admin access to compare it",
+                    live_site.id
+                ));
+            }
             let before = site_only(live_site);
             if before != after {
                 let (b, a) = (

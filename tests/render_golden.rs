@@ -497,3 +497,47 @@ fn renderings_are_deterministic() {
     assert_eq!(render::markdown(&plan), render::markdown(&plan.clone()));
     assert_eq!(render::text(&plan, true), render::text(&plan.clone(), true));
 }
+
+/// A plan for hundreds of sites still fits in one pull-request comment (GitHub refuses
+/// comments over 65,536 characters): change groups past the budget are counted in a
+/// note, findings past half of it too; the summary and the final line stay.
+#[test]
+fn markdown_of_a_long_plan_fits_in_a_comment() {
+    let base = representative_plan();
+    let mut plan = base.clone();
+    plan.changes.clear();
+    plan.findings.clear();
+    for i in 0..400 {
+        for change in base.changes.iter().filter(|c| c.site.is_some()) {
+            let mut change = change.clone();
+            let key = format!("site-{i:03}");
+            let old = change.site.clone().expect("site key");
+            change.address =
+                change
+                    .address
+                    .replacen(&format!("site[{old}]"), &format!("site[{key}]"), 1);
+            change.site = Some(key);
+            plan.changes.push(change);
+        }
+        for finding in &base.findings {
+            let mut finding = finding.clone();
+            finding.subject = format!("site[site-{i:03}]");
+            plan.findings.push(finding);
+        }
+    }
+    plan.sort();
+    plan.recount();
+    let md = render::markdown(&plan);
+    assert!(md.len() <= render::markdown::MAX_LEN, "{} bytes", md.len());
+    assert!(md.starts_with("<!-- matoform-plan -->\n### matoform plan: "));
+    assert!(md.contains(" not shown here: the comment would pass the size limit"));
+    assert!(md.contains("more not shown here: run `matoform plan` for every finding"));
+    let last = render::text(&plan, false)
+        .lines()
+        .last()
+        .expect("final line")
+        .to_string();
+    assert!(md.ends_with(&format!("**{last}**\n")), "{last}");
+    // The full plan is unchanged in the other renderings.
+    assert!(render::text(&plan, false).len() > render::markdown::MAX_LEN);
+}

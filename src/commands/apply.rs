@@ -16,6 +16,7 @@ use crate::plan::{Action, Change, Plan, Resource, safety};
 pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
     let loaded = context::load_config(&args.config)?;
     let desired = crate::policy::effective(&loaded.config);
+    context::check_site_filter(&desired, &args.sites)?;
     let client = context::client(&args.connection, Some(&loaded), args.parallelism)?;
     let runtime = context::runtime()?;
 
@@ -23,6 +24,21 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
         Some(path) => Some(crate::plan::file::load(path)?),
         None => None,
     };
+    if let Some(plan) = &saved {
+        let outside: Vec<&str> = args
+            .sites
+            .iter()
+            .filter(|key| !plan.site_filter.is_empty() && !plan.site_filter.contains(key))
+            .map(String::as_str)
+            .collect();
+        if !outside.is_empty() {
+            bail!(
+                "--site {}: this saved plan was made for the sites {} only; pick among them, or run plan again with these sites",
+                outside.join(", "),
+                plan.site_filter.join(", ")
+            );
+        }
+    }
     let filter: Vec<String> = match &saved {
         Some(plan) if args.sites.is_empty() => plan.site_filter.clone(),
         _ => args.sites.clone(),
@@ -46,7 +62,7 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
 
     let mut plan = match saved {
         Some(saved) => {
-            check_saved(&saved, &fresh, &live.matomo)?;
+            check_saved(&saved, &fresh, &live.matomo, &args.sites)?;
             if saved.config_digest != fresh.config_digest {
                 eprintln!(
                     "Warning: the configuration changed since this plan was made; applying the saved plan as it is."
@@ -111,8 +127,14 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
 }
 
 /// A saved plan may be applied only to the instance it was made for, with the live
-/// objects it read unchanged.
-fn check_saved(saved: &Plan, fresh: &Plan, info: &MatomoInfo) -> anyhow::Result<()> {
+/// objects it read unchanged. With `--site`, only the objects of those sites are
+/// checked (the others are neither read again nor applied).
+fn check_saved(
+    saved: &Plan,
+    fresh: &Plan,
+    info: &MatomoInfo,
+    selected: &[String],
+) -> anyhow::Result<()> {
     let normalize = |u: &str| crate::desired::normalize_url(u);
     if normalize(&saved.matomo.url) != normalize(&info.url) {
         bail!(
@@ -122,7 +144,18 @@ fn check_saved(saved: &Plan, fresh: &Plan, info: &MatomoInfo) -> anyhow::Result<
         );
     }
     let mut moved = Vec::new();
+    let in_selection = |address: &str| {
+        selected.is_empty()
+            || selected.iter().any(|key| {
+                address
+                    .strip_prefix(&format!("site[{key}]"))
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            })
+    };
     for (address, fingerprint) in &saved.fingerprints {
+        if !in_selection(address) {
+            continue;
+        }
         match fresh.fingerprints.get(address) {
             Some(now) if now == fingerprint => {}
             Some(_) => moved.push(address.clone()),

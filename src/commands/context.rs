@@ -251,6 +251,32 @@ pub fn bind_snapshot(
     Ok(bindings)
 }
 
+/// Refuses a `--site` key the configuration does not have, naming the keys it has.
+/// Called before anything is read from Matomo.
+pub fn check_site_filter(
+    desired: &crate::desired::model::Config,
+    site_filter: &[String],
+) -> anyhow::Result<()> {
+    let unknown: Vec<&str> = site_filter
+        .iter()
+        .filter(|key| !desired.sites.contains_key(*key))
+        .map(String::as_str)
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<&str> = desired.sites.keys().map(String::as_str).collect();
+    bail!(
+        "--site {}: no site with this key in the configuration; the keys are: {}",
+        unknown.join(", "),
+        if keys.is_empty() {
+            "(none)".to_string()
+        } else {
+            keys.join(", ")
+        }
+    )
+}
+
 /// Builds the plan: diff, policy, summary. `today` dates waivers.
 pub fn build_plan(
     loaded: &Loaded,
@@ -260,11 +286,7 @@ pub fn build_plan(
     site_filter: &[String],
     today: chrono::NaiveDate,
 ) -> anyhow::Result<Plan> {
-    for key in site_filter {
-        if !desired.sites.contains_key(key) {
-            bail!("--site {key}: no site with this key in the configuration");
-        }
-    }
+    check_site_filter(desired, site_filter)?;
     let diff = diff::diff(
         desired,
         live,

@@ -14,6 +14,7 @@ use crate::render;
 pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
     let loaded = context::load_config(&args.config)?;
     let desired = crate::policy::effective(&loaded.config);
+    context::check_site_filter(&desired, &args.sites)?;
     let plan = match &args.live_snapshot {
         Some(path) => {
             let live = context::read_snapshot(path)?;

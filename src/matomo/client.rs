@@ -69,6 +69,8 @@ pub struct Client {
     http: reqwest::Client,
     /// `{url}/index.php`.
     endpoint: String,
+    /// The base URL as shown to users: no password, no query (see [`shown_url`]).
+    shown_url: String,
     requests: AtomicU64,
     /// What [`Client::detect`] found (used to pick setter names by version).
     info: OnceLock<MatomoInfo>,
@@ -84,10 +86,11 @@ impl Client {
     /// Builds the client (TLS settings, timeouts, user agent).
     pub fn new(config: ClientConfig) -> Result<Self, MatomoError> {
         let endpoint = endpoint_of(&config.url)?;
+        let shown_url = shown_url(&config.url);
         if config.insecure {
             tracing::warn!(
                 "--insecure: TLS certificates of {} are not verified; anyone on the path can read the token",
-                config.url
+                shown_url
             );
         }
         let http = http_builder(&config)?
@@ -97,14 +100,15 @@ impl Client {
             config,
             http,
             endpoint,
+            shown_url,
             requests: AtomicU64::new(0),
             info: OnceLock::new(),
         })
     }
 
-    /// The base URL.
+    /// The base URL as shown to users (a password in it removed).
     pub fn url(&self) -> &str {
-        &self.config.url
+        &self.shown_url
     }
 
     /// The configuration (for the admin-page session, which shares its TLS settings).
@@ -134,8 +138,8 @@ impl Client {
         tracing::debug!(method = %call.method, site = ?call.site, "Matomo API call");
         let transport = |e: reqwest::Error| MatomoError::Transport {
             method: call.method.clone(),
-            url: self.config.url.clone(),
-            detail: transport_detail(&e),
+            url: self.shown_url.clone(),
+            detail: scrub_url_password(&transport_detail(&e), &self.config.url),
             retryable: e.is_timeout() || e.is_connect() || e.is_request() || e.is_body(),
         };
         let response = self
@@ -282,7 +286,7 @@ impl Client {
             "maskLength"
         };
         let info = MatomoInfo {
-            url: self.config.url.clone(),
+            url: self.shown_url.clone(),
             version,
             superuser,
             plugins,
@@ -500,24 +504,73 @@ pub(super) fn http_builder(config: &ClientConfig) -> Result<reqwest::ClientBuild
 }
 
 fn endpoint_of(url: &str) -> Result<String, MatomoError> {
+    let shown = shown_url(url);
     let parsed = url::Url::parse(url.trim()).map_err(|e| {
         MatomoError::Config(format!(
-            "the Matomo URL {url:?} is not valid ({e}); set MATOMO_URL or --url to e.g. https://stats.example.org/"
+            "the Matomo URL {shown:?} is not valid ({e}); set MATOMO_URL or --url to e.g. https://stats.example.org/"
         ))
     })?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(MatomoError::Config(format!(
-            "the Matomo URL {url:?} must start with https:// (or http://)"
+            "the Matomo URL {shown:?} must start with https:// (or http://)"
         )));
     }
     if parsed.query().is_some() {
         return Err(MatomoError::Config(format!(
-            "the Matomo URL {url:?} must not have a query string: give the base URL only"
+            "the Matomo URL {shown:?} must not have a query string (not shown: it may hold a token): give the base URL only, and the token in MATOMO_TOKEN"
         )));
     }
     let base = parsed.as_str().trim_end_matches('/');
     let base = base.strip_suffix("/index.php").unwrap_or(base);
     Ok(format!("{base}/index.php"))
+}
+
+/// A base URL as it may be shown in outputs, errors and plan files: the password of a
+/// `user:password@` part and any query string or fragment (where a token could hide)
+/// are left out. Works on text that does not parse as a URL too.
+pub fn shown_url(url: &str) -> String {
+    let url = url.trim();
+    let (base, cut) = match url.find(['?', '#']) {
+        Some(at) => (&url[..at], true),
+        None => (url, false),
+    };
+    let after_scheme = base.find("://").map_or(0, |at| at + 3);
+    let authority_end = base[after_scheme..]
+        .find('/')
+        .map_or(base.len(), |at| after_scheme + at);
+    let mut shown = match base[after_scheme..authority_end].rfind('@') {
+        Some(at) => {
+            let userinfo = &base[after_scheme..after_scheme + at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let redacted = if userinfo.contains(':') {
+                format!("{user}:(redacted)")
+            } else {
+                user.to_string()
+            };
+            format!(
+                "{}{redacted}{}",
+                &base[..after_scheme],
+                &base[after_scheme + at..]
+            )
+        }
+        None => base.to_string(),
+    };
+    if cut {
+        shown.push_str("?(redacted)");
+    }
+    shown
+}
+
+/// `text` with the password of `url`'s `user:password@` part (as URLs display it,
+/// percent-encoded) replaced by `(redacted)`.
+fn scrub_url_password(text: &str, url: &str) -> String {
+    let Ok(parsed) = url::Url::parse(url.trim()) else {
+        return text.to_string();
+    };
+    let Some(password) = parsed.password().filter(|p| !p.is_empty()) else {
+        return text.to_string();
+    };
+    text.replace(password, "(redacted)")
 }
 
 /// A transport error's text with its causes (the URL carries no token).
@@ -722,6 +775,35 @@ mod tests {
 
     use super::*;
     use crate::matomo::test_support::{Reply, form, get, recording, response, serve};
+
+    #[test]
+    fn shown_url_leaves_out_passwords_and_query_strings() {
+        assert_eq!(
+            shown_url("https://stats.example.org/"),
+            "https://stats.example.org/"
+        );
+        assert_eq!(
+            shown_url(" https://ops:p%40ss@stats.example.org:8443/matomo/ "),
+            "https://ops:(redacted)@stats.example.org:8443/matomo/"
+        );
+        assert_eq!(
+            shown_url("https://ops@stats.example.org/"),
+            "https://ops@stats.example.org/"
+        );
+        assert_eq!(
+            shown_url("https://stats.example.org/?token_auth=abc#x"),
+            "https://stats.example.org/?(redacted)"
+        );
+        assert_eq!(shown_url("stats?token_auth=abc"), "stats?(redacted)");
+        assert_eq!(shown_url("a:b@stats/x@y"), "a:(redacted)@stats/x@y");
+        assert_eq!(
+            scrub_url_password(
+                "for url (https://ops:p%40ss@h/index.php)",
+                "https://ops:p%40ss@h/"
+            ),
+            "for url (https://ops:(redacted)@h/index.php)"
+        );
+    }
 
     const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 

@@ -13,6 +13,14 @@ pub const MARKER: &str = "<!-- matoform-plan -->";
 /// Sections longer than this many lines are collapsed in a `<details>` block.
 pub const COLLAPSE_AFTER: usize = 20;
 
+/// Upper bound of the rendering's length in bytes, under GitHub's limit of 65,536
+/// characters for a comment (GitLab's is larger): change groups past it are left out,
+/// with a note, and the findings table is cut at half of it.
+pub const MAX_LEN: usize = 60_000;
+
+/// Room kept for the note that says how many change groups were left out.
+const OMISSION_NOTE_ROOM: usize = 300;
+
 /// The plan as Markdown (GitHub/GitLab flavour). Deterministic: the same plan gives
 /// the same bytes.
 ///
@@ -21,7 +29,8 @@ pub const COLLAPSE_AFTER: usize = 20;
 /// `####` per group of changes (instance first, then each site) with a `diff` block;
 /// the policy findings table; the asserted settings; warnings; the final line.
 /// A section body longer than [`COLLAPSE_AFTER`] lines is wrapped in a collapsed
-/// `<details>` block.
+/// `<details>` block. The whole stays under [`MAX_LEN`] bytes: change groups that do
+/// not fit are left out and counted in a note; findings past half of it are counted.
 pub fn markdown(plan: &Plan) -> String {
     let mut out = String::new();
     out.push_str(MARKER);
@@ -57,22 +66,34 @@ pub fn markdown(plan: &Plan) -> String {
 
     summary_table(&mut out, plan);
 
+    let mut groups: Vec<(usize, String)> = Vec::new();
     for (site, changes) in view::groups(&plan.changes) {
         let heading = view::group_heading(site);
         let body = diff_block(&changes);
+        let mut text = String::new();
         section(
-            &mut out,
+            &mut text,
             &format!("#### {}", code(&heading)),
             &format!("{} in {heading}", changes_count(changes.len())),
             &body,
         );
+        groups.push((changes.len(), text));
     }
+
+    // Findings, asserted settings and warnings: always shown (the findings table
+    // itself is cut to half the budget).
+    let mut tail = String::new();
 
     if !plan.findings.is_empty() {
         let mut body = String::from(
             "| Rule | Subject | Severity | Message | Fix | Waived |\n|---|---|---|---|---|---|\n",
         );
+        let mut shown = 0;
         for finding in &plan.findings {
+            if body.len() > MAX_LEN / 2 {
+                break;
+            }
+            shown += 1;
             let severity = match finding.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
@@ -86,8 +107,14 @@ pub fn markdown(plan: &Plan) -> String {
                 finding.waived.as_deref().map(cell).unwrap_or_default(),
             ));
         }
+        if shown < plan.findings.len() {
+            body.push_str(&format!(
+                "| | | | {} more not shown here: run `matoform plan` for every finding | | |\n",
+                plan.findings.len() - shown
+            ));
+        }
         section(
-            &mut out,
+            &mut tail,
             &format!("#### {}", view::policy_line(plan)),
             &format!("{} findings", plan.findings.len()),
             &body,
@@ -107,7 +134,7 @@ pub fn markdown(plan: &Plan) -> String {
             }
         }
         section(
-            &mut out,
+            &mut tail,
             &format!("#### {}", view::asserted_title(plan)),
             &format!("{} asserted settings", plan.asserted.len()),
             &body,
@@ -120,14 +147,37 @@ pub fn markdown(plan: &Plan) -> String {
             body.push_str(&format!("- {}\n", cell(warning)));
         }
         section(
-            &mut out,
+            &mut tail,
             "#### Warnings",
             &view::count(plan.warnings.len(), "warning", "warnings"),
             &body,
         );
     }
 
-    out.push_str(&format!("**{}**\n", view::final_line(plan)));
+    let final_line = format!("**{}**\n", view::final_line(plan));
+
+    // Keep the comment under the forges' size limit: the change groups that do not
+    // fit are left out, with a note saying how many.
+    let mut used = out.len() + tail.len() + final_line.len() + OMISSION_NOTE_ROOM;
+    let (mut omitted_groups, mut omitted_changes) = (0, 0);
+    for (changes, text) in groups {
+        if omitted_groups == 0 && used + text.len() <= MAX_LEN {
+            used += text.len();
+            out.push_str(&text);
+        } else {
+            omitted_groups += 1;
+            omitted_changes += changes;
+        }
+    }
+    if omitted_groups > 0 {
+        out.push_str(&format!(
+            "**{} in {} not shown here: the comment would pass the size limit of a pull-request comment. Run `matoform plan` (or read the job log) for the whole plan.**\n\n",
+            changes_count(omitted_changes),
+            view::count(omitted_groups, "more group", "more groups"),
+        ));
+    }
+    out.push_str(&tail);
+    out.push_str(&final_line);
     out
 }
 
