@@ -275,6 +275,20 @@ pub fn public_stats(value: &Value) -> WireResult<bool> {
     }
 }
 
+/// The ids of the sites where a user has `view` access, from
+/// `UsersManager.getSitesAccessFromUser` (`[{"site": 3, "access": "view"}]`; ids as
+/// numbers or strings, the list as an array or an object keyed by position).
+pub fn sites_with_view(value: &Value) -> WireResult<std::collections::BTreeSet<u64>> {
+    let mut ids = std::collections::BTreeSet::new();
+    for item in list_items(value)? {
+        require_object(item, "a site access object")?;
+        if string_of(field(item, "access"))? == "view" {
+            ids.insert(u64_of(field(item, "site"))?);
+        }
+    }
+    Ok(ids)
+}
+
 /// One goal from `Goals.getGoals` / `getGoal`. Goals matched `manually` have no pattern keys.
 pub fn goal(value: &Value) -> WireResult<GoalState> {
     require_object(value, "a goal object")?;
