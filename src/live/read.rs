@@ -24,18 +24,14 @@ pub async fn read_sites(client: &Client) -> Result<(MatomoInfo, Vec<SiteState>),
     let (info, mut results) = client
         .detect_with(&[listing.clone(), anonymous.clone()])
         .await?;
-    let public = results.pop().unwrap_or_else(|| {
-        Err(MatomoError::Truncated {
-            expected: 2,
-            got: 0,
-        })
-    });
-    let answer = results.pop().unwrap_or_else(|| {
-        Err(MatomoError::Truncated {
-            expected: 2,
-            got: 1,
-        })
-    })?;
+    let public = results.pop().unwrap_or(Err(MatomoError::Truncated {
+        expected: 2,
+        got: 0,
+    }));
+    let answer = results.pop().unwrap_or(Err(MatomoError::Truncated {
+        expected: 2,
+        got: 1,
+    }))?;
     let mut sites = wire::sites(&answer).map_err(|e| decode_error(&listing, &e))?;
     if info.superuser {
         match public {
@@ -113,20 +109,13 @@ pub async fn read_site_details(
         }
     }
 
-    let results: Vec<Result<Value, MatomoError>> = if naive {
-        futures::stream::iter(requests.iter().map(|call| client.read(call)))
-            .buffered(NAIVE_PARALLELISM)
-            .collect()
-            .await
-    } else {
-        client.bulk(&requests).await?
-    };
-
-    for (((index, detail), call), result) in plan.into_iter().zip(&requests).zip(results) {
+    let mut fill = |index: usize, result: Result<Value, MatomoError>| {
         let Some(value) = tolerate(result)? else {
-            continue;
+            return Ok(());
         };
-        let site = &mut sites[index];
+        let (site_index, detail) = plan[index];
+        let call = &requests[index];
+        let site = &mut sites[site_index];
         let decode = |e: wire::WireError| decode_error(call, &e);
         match detail {
             Detail::VisitorLog => {
@@ -151,8 +140,22 @@ pub async fn read_site_details(
                 site.compliance_mode = Some(wire::compliance_mode(&value).map_err(decode)?);
             }
         }
+        Ok(())
+    };
+
+    // Each answer is decoded as it arrives: only the answers in flight are held.
+    if naive {
+        let mut answers = futures::stream::iter(requests.iter().map(|call| client.read(call)))
+            .buffered(NAIVE_PARALLELISM);
+        let mut index = 0;
+        while let Some(result) = answers.next().await {
+            fill(index, result)?;
+            index += 1;
+        }
+        Ok(())
+    } else {
+        client.bulk_each(&requests, fill).await
     }
-    Ok(())
 }
 
 /// Reads the instance settings in one bulk call: global exclusions, defaults for new

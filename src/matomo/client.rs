@@ -209,20 +209,35 @@ impl Client {
         &self,
         calls: &[Call],
     ) -> Result<Vec<Result<Value, MatomoError>>, MatomoError> {
-        check_bulk_reads(calls)?;
-        let chunks: Vec<&[Call]> = calls
-            .chunks(chunk_len(calls.len(), self.config.bulk_size))
-            .collect();
-        let answers: Vec<Result<Vec<Result<Value, MatomoError>>, MatomoError>> =
-            futures::stream::iter(chunks.into_iter().map(|chunk| self.bulk_chunk(chunk)))
-                .buffered(self.config.parallelism.max(1))
-                .collect()
-                .await;
         let mut out = Vec::with_capacity(calls.len());
-        for answer in answers {
-            out.extend(answer?);
-        }
+        self.bulk_each(calls, |_, result| {
+            out.push(result);
+            Ok(())
+        })
+        .await?;
         Ok(out)
+    }
+
+    /// Like [`Client::bulk`], but hands each call's result to `each` (with the call's
+    /// index, in order) as soon as its chunk is answered, so that only the chunks in
+    /// flight are held in memory. Stops at the first error of `each`, a truncated
+    /// answer or a failed chunk.
+    pub async fn bulk_each<F>(&self, calls: &[Call], mut each: F) -> Result<(), MatomoError>
+    where
+        F: FnMut(usize, Result<Value, MatomoError>) -> Result<(), MatomoError>,
+    {
+        check_bulk_reads(calls)?;
+        let size = chunk_len(calls.len(), self.config.bulk_size);
+        let mut answers = futures::stream::iter(calls.chunks(size).map(|c| self.bulk_chunk(c)))
+            .buffered(self.config.parallelism.max(1));
+        let mut index = 0;
+        while let Some(answer) = answers.next().await {
+            for result in answer? {
+                each(index, result)?;
+                index += 1;
+            }
+        }
+        Ok(())
     }
 
     async fn bulk_chunk(
@@ -272,12 +287,10 @@ impl Client {
         let extra_results = results.split_off(fixed);
         let mut results = results.into_iter();
         let mut next = || {
-            results.next().unwrap_or_else(|| {
-                Err(MatomoError::Truncated {
-                    expected: fixed,
-                    got: 0,
-                })
-            })
+            results.next().unwrap_or(Err(MatomoError::Truncated {
+                expected: fixed,
+                got: 0,
+            }))
         };
 
         let answer = next()?;

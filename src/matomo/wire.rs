@@ -542,6 +542,29 @@ mod tests {
     }
 
     #[test]
+    fn sites_access_lists_the_sites_a_user_views() {
+        let viewer = sites_with_view(&v502("UsersManager.getSitesAccessFromUser__viewer")).unwrap();
+        assert_eq!(viewer.into_iter().collect::<Vec<_>>(), [1]);
+        let team = sites_with_view(&v502("UsersManager.getSitesAccessFromUser__teamA")).unwrap();
+        assert!(team.is_empty(), "admin access is not view");
+        assert!(
+            sites_with_view(&v502("UsersManager.getSitesAccessFromUser__anonymous"))
+                .unwrap()
+                .is_empty()
+        );
+        let keyed = serde_json::json!({"0": {"site": "7", "access": "view"}});
+        assert_eq!(
+            sites_with_view(&keyed)
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            [7]
+        );
+        assert!(sites_with_view(&serde_json::json!([{"site": "x", "access": "view"}])).is_err());
+        assert!(sites_with_view(&serde_json::json!("no")).is_err());
+    }
+
+    #[test]
     fn users_access_says_whether_statistics_are_public() {
         assert!(!public_stats(&v502("UsersManager.getUsersAccessFromSite__site1")).unwrap());
         assert!(
