@@ -85,8 +85,9 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub timeout: u64,
 
-    /// Sub-requests per bulk read (PHP's max_input_vars limits a request to ~1000 fields).
-    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=400))]
+    /// Sub-requests per bulk read, at most 500 (PHP's max_input_vars limits a request to
+    /// ~1000 fields; lower it when Matomo answers a truncated bulk read).
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=500))]
     pub bulk_size: u64,
 }
 

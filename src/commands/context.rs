@@ -96,7 +96,7 @@ pub fn client(
     config.insecure = args.insecure;
     config.connect_timeout = std::time::Duration::from_secs(args.connect_timeout);
     config.request_timeout = std::time::Duration::from_secs(args.timeout);
-    config.bulk_size = usize::try_from(args.bulk_size).unwrap_or(100);
+    config.bulk_size = usize::try_from(args.bulk_size).unwrap_or(crate::matomo::MAX_BULK_SIZE);
     config.parallelism = parallelism.max(1);
     Ok(Client::new(config)?)
 }

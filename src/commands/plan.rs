@@ -15,6 +15,7 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
     let loaded = context::load_config(&args.config)?;
     let desired = crate::policy::effective(&loaded.config);
     context::check_site_filter(&desired, &args.sites)?;
+    let mut requests = None;
     let plan = match &args.live_snapshot {
         Some(path) => {
             let live = context::read_snapshot(path)?;
@@ -40,13 +41,7 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
             };
             let (live, bindings) = runtime.block_on(context::read_live(&client, &scope))?;
             tracing::info!(requests = client.request_count(), "live state read");
-            if std::env::var_os("MATOFORM_STATS").is_some() {
-                eprintln!(
-                    "matoform-stats requests={} peak_rss_kib={}",
-                    client.request_count(),
-                    peak_rss_kib().unwrap_or(0)
-                );
-            }
+            requests = Some(client.request_count());
             context::build_plan(
                 &loaded,
                 &desired,
@@ -58,6 +53,15 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
         }
     };
     super::emit(&render_plan(&plan, args.format, no_color));
+    if let Some(requests) = requests
+        && std::env::var_os("MATOFORM_STATS").is_some()
+    {
+        // After rendering, so that the peak covers the whole command.
+        eprintln!(
+            "matoform-stats requests={requests} peak_rss_kib={}",
+            peak_rss_kib().unwrap_or(0)
+        );
+    }
     if let Some(out) = &args.out {
         crate::plan::file::save(&plan, out).with_context(|| "saving the plan")?;
         eprintln!(

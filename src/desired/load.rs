@@ -104,6 +104,18 @@ pub fn load(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     Err(diagnostics)
 }
 
+/// The entries of `map` at `from` and below it (`from/…`), by two range lookups: a
+/// linear scan per site made loading quadratic in the number of sites.
+fn under<'a>(
+    map: &'a BTreeMap<String, Location>,
+    from: &'a str,
+) -> impl Iterator<Item = (&'a String, &'a Location)> + 'a {
+    let own = map.get_key_value(from);
+    // Pointers below `from` start with `from/`; `0` is the character after `/`.
+    let below = map.range(format!("{from}/")..format!("{from}0"));
+    own.into_iter().chain(below)
+}
+
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
@@ -129,12 +141,11 @@ struct Merged {
 impl Merged {
     /// Copies the locations under `from` in `parsed` to `to` in the merged document.
     fn copy_locations(&mut self, parsed: &Parsed, from: &str, to: &str) {
-        let under = |pointer: &str| pointer == from || pointer.starts_with(&format!("{from}/"));
-        for (pointer, location) in parsed.keys.iter().filter(|(p, _)| under(p)) {
+        for (pointer, location) in under(&parsed.keys, from) {
             self.keys
                 .insert(format!("{to}{}", &pointer[from.len()..]), location.clone());
         }
-        for (pointer, location) in parsed.values.iter().filter(|(p, _)| under(p)) {
+        for (pointer, location) in under(&parsed.values, from) {
             self.values
                 .insert(format!("{to}{}", &pointer[from.len()..]), location.clone());
         }

@@ -13,13 +13,40 @@ use crate::matomo::{Call, Client, MatomoError, calls, session, wire};
 const NAIVE_PARALLELISM: usize = 10;
 
 /// Detects the instance's capabilities and lists the sites the token administers
-/// (`SitesManager.getSitesWithAdminAccess(fetchAliasUrls=1)`), base fields only: the
-/// details (visitor log, public statistics, goals, dimensions, compliance) are `None`.
+/// (`SitesManager.getSitesWithAdminAccess(fetchAliasUrls=1)`), all in one HTTP request.
+/// Base fields only: the details (visitor log, goals, dimensions, compliance) are
+/// `None`, except public statistics, filled for every listed site when the token is
+/// superuser (`UsersManager.getSitesAccessFromUser(anonymous)`, in the same request;
+/// otherwise `None`, read per site by [`read_site_details`]).
 pub async fn read_sites(client: &Client) -> Result<(MatomoInfo, Vec<SiteState>), MatomoError> {
-    let info = client.detect().await?;
-    let call = Call::new("SitesManager.getSitesWithAdminAccess").with("fetchAliasUrls", 1);
-    let answer = client.read(&call).await?;
-    let sites = wire::sites(&answer).map_err(|e| decode_error(&call, &e))?;
+    let listing = Call::new("SitesManager.getSitesWithAdminAccess").with("fetchAliasUrls", 1);
+    let anonymous = Call::new("UsersManager.getSitesAccessFromUser").with("userLogin", "anonymous");
+    let (info, mut results) = client
+        .detect_with(&[listing.clone(), anonymous.clone()])
+        .await?;
+    let public = results.pop().unwrap_or(Err(MatomoError::Truncated {
+        expected: 2,
+        got: 0,
+    }));
+    let answer = results.pop().unwrap_or(Err(MatomoError::Truncated {
+        expected: 2,
+        got: 1,
+    }))?;
+    let mut sites = wire::sites(&answer).map_err(|e| decode_error(&listing, &e))?;
+    if info.superuser {
+        match public {
+            Ok(value) => {
+                let public =
+                    wire::sites_with_view(&value).map_err(|e| decode_error(&anonymous, &e))?;
+                for site in &mut sites {
+                    site.public_stats = Some(public.contains(&site.id));
+                }
+            }
+            Err(e) => {
+                tolerate(Err(e))?;
+            }
+        }
+    }
     Ok((info, sites))
 }
 
@@ -34,7 +61,8 @@ enum Detail {
 }
 
 /// Reads the details of each site: visitor log switches (`getSiteSettings`), public
-/// statistics (`getUsersAccessFromSite`), goals and custom dimensions (when their plugin
+/// statistics (`getUsersAccessFromSite`, unless [`read_sites`] already filled them and
+/// `naive` is off), goals and custom dimensions (when their plugin
 /// is active), and Matomo's compliance mode (when available and the token is superuser).
 /// All in bulk calls; with `naive`, one plain request per site and detail, 10 in flight
 /// (for the benchmark's comparison).
@@ -61,10 +89,12 @@ pub async fn read_site_details(
             Detail::VisitorLog,
             Call::for_site("SitesManager.getSiteSettings", id),
         );
-        add(
-            Detail::PublicStats,
-            Call::for_site("UsersManager.getUsersAccessFromSite", id),
-        );
+        if naive || site.public_stats.is_none() {
+            add(
+                Detail::PublicStats,
+                Call::for_site("UsersManager.getUsersAccessFromSite", id),
+            );
+        }
         if plugin("Goals") {
             add(Detail::Goals, Call::for_site("Goals.getGoals", id));
         }
@@ -79,20 +109,13 @@ pub async fn read_site_details(
         }
     }
 
-    let results: Vec<Result<Value, MatomoError>> = if naive {
-        futures::stream::iter(requests.iter().map(|call| client.read(call)))
-            .buffered(NAIVE_PARALLELISM)
-            .collect()
-            .await
-    } else {
-        client.bulk(&requests).await?
-    };
-
-    for (((index, detail), call), result) in plan.into_iter().zip(&requests).zip(results) {
+    let mut fill = |index: usize, result: Result<Value, MatomoError>| {
         let Some(value) = tolerate(result)? else {
-            continue;
+            return Ok(());
         };
-        let site = &mut sites[index];
+        let (site_index, detail) = plan[index];
+        let call = &requests[index];
+        let site = &mut sites[site_index];
         let decode = |e: wire::WireError| decode_error(call, &e);
         match detail {
             Detail::VisitorLog => {
@@ -117,8 +140,22 @@ pub async fn read_site_details(
                 site.compliance_mode = Some(wire::compliance_mode(&value).map_err(decode)?);
             }
         }
+        Ok(())
+    };
+
+    // Each answer is decoded as it arrives: only the answers in flight are held.
+    if naive {
+        let mut answers = futures::stream::iter(requests.iter().map(|call| client.read(call)))
+            .buffered(NAIVE_PARALLELISM);
+        let mut index = 0;
+        while let Some(result) = answers.next().await {
+            fill(index, result)?;
+            index += 1;
+        }
+        Ok(())
+    } else {
+        client.bulk_each(&requests, fill).await
     }
-    Ok(())
 }
 
 /// Reads the instance settings in one bulk call: global exclusions, defaults for new
@@ -280,6 +317,7 @@ mod tests {
             ("SitesManager.getSiteSettings", _) => {
                 r("SitesManager.getSiteSettings__after_updateSite_only_settingValues_Live")
             }
+            ("UsersManager.getSitesAccessFromUser", _) => json!([{"site": 3, "access": "view"}]),
             ("UsersManager.getUsersAccessFromSite", "3") => {
                 r("UsersManager.getUsersAccessFromSite__site3_after_anonymous_view")
             }
@@ -368,8 +406,8 @@ mod tests {
         let (info, sites, requests) = read_all(false).await;
         assert_eq!(info.compliance, crate::live::ComplianceSupport::Available);
         assert_eq!(sites.len(), 5);
-        // detect: version, bulk, anonymisation probe, policies, status; list; one bulk of 25 reads.
-        assert_eq!(requests, 7);
+        // detect, list and public statistics in one bulk; one bulk of 20 reads.
+        assert_eq!(requests, 2);
         let by_id: BTreeMap<u64, &SiteState> = sites.iter().map(|s| (s.id, s)).collect();
         assert_eq!(by_id[&1].visitor_log, None, "refused for site 1");
         assert_eq!(by_id[&1].public_stats, Some(false));
@@ -392,7 +430,7 @@ mod tests {
         let (_, bulk, _) = read_all(false).await;
         let (_, naive, requests) = read_all(true).await;
         assert_eq!(bulk, naive);
-        assert_eq!(requests, 6 + 25);
+        assert_eq!(requests, 1 + 25);
     }
 
     #[tokio::test]

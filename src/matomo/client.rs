@@ -36,7 +36,8 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Request timeout (default 60 s).
     pub request_timeout: Duration,
-    /// Sub-requests per bulk call (default 100; PHP drops fields past max_input_vars).
+    /// Sub-requests per bulk call (default and most [`MAX_BULK_SIZE`]; PHP drops fields
+    /// past max_input_vars).
     pub bulk_size: usize,
     /// Bulk calls in flight at once (default 4).
     pub parallelism: usize,
@@ -56,7 +57,7 @@ impl ClientConfig {
             insecure: false,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
-            bulk_size: 100,
+            bulk_size: MAX_BULK_SIZE,
             parallelism: 4,
             retry_delay: Duration::from_millis(500),
         }
@@ -75,6 +76,14 @@ pub struct Client {
     /// What [`Client::detect`] found (used to pick setter names by version).
     info: OnceLock<MatomoInfo>,
 }
+
+/// PHP's default `max_input_vars`: form fields past it are dropped silently.
+pub const PHP_MAX_INPUT_VARS: usize = 1000;
+
+/// The most sub-requests in one `API.getBulkRequest`: half of [`PHP_MAX_INPUT_VARS`],
+/// so that a body (5 fixed fields + one field per sub-request) stays well under the
+/// limit, with room for a server whose limit was lowered a little.
+pub const MAX_BULK_SIZE: usize = PHP_MAX_INPUT_VARS / 2;
 
 /// Plugins whose activation [`Client::detect`] checks.
 pub const PLUGINS: [&str; 3] = ["Live", "Goals", "CustomDimensions"];
@@ -190,33 +199,43 @@ impl Client {
         self.send(call).await
     }
 
-    /// Read calls grouped into `API.getBulkRequest`, chunked and sent concurrently;
-    /// one result per call, in order. Fails when an answer is truncated.
+    /// Read calls grouped into `API.getBulkRequest`, chunked and sent concurrently (at
+    /// most `parallelism` in flight); one result per call, in order. Chunks are as few as
+    /// `bulk_size` (capped at [`MAX_BULK_SIZE`]) allows, and balanced (1,001 calls at 500
+    /// go as 334 + 334 + 333). Fails when an answer is truncated.
     pub async fn bulk(
         &self,
         calls: &[Call],
     ) -> Result<Vec<Result<Value, MatomoError>>, MatomoError> {
-        if let Some(call) = calls
-            .iter()
-            .find(|c| !is_read_method(&c.method) || !c.secrets.is_empty())
-        {
-            return Err(MatomoError::Config(format!(
-                "{} cannot go into API.getBulkRequest: bulk calls are for reads only (a write there can corrupt a site's URLs)",
-                call.method
-            )));
-        }
-        let size = self.config.bulk_size.max(1);
-        let chunks: Vec<&[Call]> = calls.chunks(size).collect();
-        let answers: Vec<Result<Vec<Result<Value, MatomoError>>, MatomoError>> =
-            futures::stream::iter(chunks.into_iter().map(|chunk| self.bulk_chunk(chunk)))
-                .buffered(self.config.parallelism.max(1))
-                .collect()
-                .await;
         let mut out = Vec::with_capacity(calls.len());
-        for answer in answers {
-            out.extend(answer?);
-        }
+        self.bulk_each(calls, |_, result| {
+            out.push(result);
+            Ok(())
+        })
+        .await?;
         Ok(out)
+    }
+
+    /// Like [`Client::bulk`], but hands each call's result to `each` (with the call's
+    /// index, in order) as soon as its chunk is answered, so that only the chunks in
+    /// flight are held in memory. Stops at the first error of `each`, a truncated
+    /// answer or a failed chunk.
+    pub async fn bulk_each<F>(&self, calls: &[Call], mut each: F) -> Result<(), MatomoError>
+    where
+        F: FnMut(usize, Result<Value, MatomoError>) -> Result<(), MatomoError>,
+    {
+        check_bulk_reads(calls)?;
+        let size = chunk_len(calls.len(), self.config.bulk_size);
+        let mut answers = futures::stream::iter(calls.chunks(size).map(|c| self.bulk_chunk(c)))
+            .buffered(self.config.parallelism.max(1));
+        let mut index = 0;
+        while let Some(answer) = answers.next().await {
+            for result in answer? {
+                each(index, result)?;
+                index += 1;
+            }
+        }
+        Ok(())
     }
 
     async fn bulk_chunk(
@@ -231,10 +250,48 @@ impl Client {
     }
 
     /// Detects version, superuser, plugins, privacy readers and parameter names.
-    /// Refuses Matomo 4 and older.
+    /// Refuses Matomo 4 and older. One HTTP request (see [`Client::detect_with`]).
     pub async fn detect(&self) -> Result<MatomoInfo, MatomoError> {
+        self.detect_with(&[]).await.map(|(info, _)| info)
+    }
+
+    /// Detects the capabilities in one `API.getBulkRequest`: the version, superuser, the
+    /// [`PLUGINS`], the anonymisation reader probe (5.6+), the compliance probes (5.4+),
+    /// and the `extra` read calls, whose results come back in order (an inline error
+    /// stays that call's error). Probes a version does not need are sent anyway and
+    /// their answers ignored (an unknown method answers inline, harmlessly).
+    /// Refuses Matomo 4 and older; fails when the token is refused or the bulk answer is
+    /// truncated.
+    pub async fn detect_with(
+        &self,
+        extra: &[Call],
+    ) -> Result<(MatomoInfo, Vec<Result<Value, MatomoError>>), MatomoError> {
         let version_call = Call::new("API.getMatomoVersion");
-        let answer = self.read(&version_call).await?;
+        let mut probes = vec![
+            version_call.clone(),
+            Call::new("UsersManager.hasSuperUserAccess"),
+        ];
+        for plugin in PLUGINS {
+            probes.push(Call::new("API.isPluginActivated").with("pluginName", plugin));
+        }
+        let anonymisation_at = probes.len();
+        probes.push(Call::new("PrivacyManager.getAnonymisationSettings"));
+        let policies_at = probes.len();
+        probes.push(Call::new("PrivacyManager.getCompliancePolicies"));
+        probes.push(calls::compliance_status(None));
+        let fixed = probes.len();
+        probes.extend(extra.iter().cloned());
+        let mut results = self.bulk_in_one(&probes).await?;
+        let extra_results = results.split_off(fixed);
+        let mut results = results.into_iter();
+        let mut next = || {
+            results.next().unwrap_or(Err(MatomoError::Truncated {
+                expected: fixed,
+                got: 0,
+            }))
+        };
+
+        let answer = next()?;
         let version = wire::global_string(&answer).map_err(|e| unexpected(&version_call, &e))?;
         match wire::parse_version(&version) {
             Some((major, _, _)) if major >= 5 => {}
@@ -247,14 +304,9 @@ impl Client {
             }
         }
 
-        let mut probes = vec![Call::new("UsersManager.hasSuperUserAccess")];
-        for plugin in PLUGINS {
-            probes.push(Call::new("API.isPluginActivated").with("pluginName", plugin));
-        }
-        let results = self.bulk(&probes).await?;
-        let mut flags = Vec::with_capacity(results.len());
-        for (call, result) in probes.iter().zip(results) {
-            flags.push(wire::single_bool(&result?).map_err(|e| unexpected(call, &e))?);
+        let mut flags = Vec::with_capacity(1 + PLUGINS.len());
+        for call in &probes[1..anonymisation_at] {
+            flags.push(wire::single_bool(&next()?).map_err(|e| unexpected(call, &e))?);
         }
         let superuser = flags.first().copied().unwrap_or(false);
         let plugins: BTreeMap<String, bool> = PLUGINS
@@ -263,13 +315,11 @@ impl Client {
             .map(|(name, active)| ((*name).to_string(), *active))
             .collect();
 
-        // The anonymisation reader: 5.6+, confirmed by a probe when we may call it.
+        // The anonymisation reader: 5.6+, confirmed by the probe when we may call it.
         let mut anonymisation_reader = wire::version_at_least(&version, 5, 6);
+        let probe = next();
         if anonymisation_reader && superuser {
-            match self
-                .read(&Call::new("PrivacyManager.getAnonymisationSettings"))
-                .await
-            {
+            match probe {
                 Ok(_) => {}
                 Err(e) if e.is_unknown_method() => anonymisation_reader = false,
                 Err(e) if e.is_access_denied() || matches!(e, MatomoError::Api { .. }) => {
@@ -279,7 +329,10 @@ impl Client {
             }
         }
 
-        let compliance = self.detect_compliance(&version).await?;
+        let policies = next();
+        let status = next();
+        debug_assert_eq!(policies_at + 2, fixed);
+        let compliance = compliance_support(&version, policies, status)?;
         let mask_parameter = if wire::version_at_least(&version, 5, 6) {
             "ipAddressMaskLength"
         } else {
@@ -295,42 +348,20 @@ impl Client {
             mask_parameter: mask_parameter.to_string(),
         };
         let _ = self.info.set(info.clone());
-        Ok(info)
+        Ok((info, extra_results))
     }
 
-    /// The compliance API: `getCompliancePolicies` (no flag, no access check) says it
-    /// exists; `getComplianceStatus(all)` answering "Feature not available" says the
-    /// feature flag is off. Not probed before 5.4.
-    async fn detect_compliance(&self, version: &str) -> Result<ComplianceSupport, MatomoError> {
-        if !wire::version_at_least(version, 5, 4) {
-            return Ok(ComplianceSupport::Absent);
+    /// Read calls in one `API.getBulkRequest` (at most [`MAX_BULK_SIZE`]), whatever the
+    /// configured chunk size.
+    async fn bulk_in_one(
+        &self,
+        calls: &[Call],
+    ) -> Result<Vec<Result<Value, MatomoError>>, MatomoError> {
+        if calls.len() > MAX_BULK_SIZE {
+            return self.bulk(calls).await;
         }
-        match self
-            .read(&Call::new("PrivacyManager.getCompliancePolicies"))
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_unknown_method() => return Ok(ComplianceSupport::Absent),
-            Err(e @ (MatomoError::Api { .. } | MatomoError::AccessDenied { .. })) => {
-                tracing::warn!("cannot probe Matomo's compliance API: {e}");
-                return Ok(ComplianceSupport::Absent);
-            }
-            Err(e) => return Err(e),
-        }
-        let status = calls::compliance_status(None);
-        match self.read(&status).await {
-            Ok(_) => Ok(ComplianceSupport::Available),
-            Err(MatomoError::Api { message, .. }) if message.contains("Feature not available") => {
-                Ok(ComplianceSupport::FeatureOff)
-            }
-            // The flag is checked before access: a refusal means the feature is on.
-            Err(MatomoError::AccessDenied { .. }) => Ok(ComplianceSupport::Available),
-            Err(e @ MatomoError::Api { .. }) => {
-                tracing::warn!("cannot read Matomo's compliance status: {e}");
-                Ok(ComplianceSupport::FeatureOff)
-            }
-            Err(e) => Err(e),
-        }
+        check_bulk_reads(calls)?;
+        self.bulk_chunk(calls).await
     }
 
     /// The instance's own JavaScript tracking code for site `id`
@@ -472,6 +503,62 @@ impl Client {
             .await
             .map(drop)
     }
+}
+
+/// The compliance API from the two probes: `getCompliancePolicies` (no flag, no access
+/// check) says it exists; `getComplianceStatus(all)` answering "Feature not available"
+/// says the feature flag is off; a refusal means the feature is on (the flag is checked
+/// before access). Not considered before 5.4.
+fn compliance_support(
+    version: &str,
+    policies: Result<Value, MatomoError>,
+    status: Result<Value, MatomoError>,
+) -> Result<ComplianceSupport, MatomoError> {
+    if !wire::version_at_least(version, 5, 4) {
+        return Ok(ComplianceSupport::Absent);
+    }
+    match policies {
+        Ok(_) => {}
+        Err(e) if e.is_unknown_method() => return Ok(ComplianceSupport::Absent),
+        Err(e @ (MatomoError::Api { .. } | MatomoError::AccessDenied { .. })) => {
+            tracing::warn!("cannot probe Matomo's compliance API: {e}");
+            return Ok(ComplianceSupport::Absent);
+        }
+        Err(e) => return Err(e),
+    }
+    match status {
+        Ok(_) => Ok(ComplianceSupport::Available),
+        Err(MatomoError::Api { message, .. }) if message.contains("Feature not available") => {
+            Ok(ComplianceSupport::FeatureOff)
+        }
+        Err(MatomoError::AccessDenied { .. }) => Ok(ComplianceSupport::Available),
+        Err(e @ MatomoError::Api { .. }) => {
+            tracing::warn!("cannot read Matomo's compliance status: {e}");
+            Ok(ComplianceSupport::FeatureOff)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Refuses a write (or a call with secrets) in a bulk call.
+fn check_bulk_reads(calls: &[Call]) -> Result<(), MatomoError> {
+    match calls
+        .iter()
+        .find(|c| !is_read_method(&c.method) || !c.secrets.is_empty())
+    {
+        Some(call) => Err(MatomoError::Config(format!(
+            "{} cannot go into API.getBulkRequest: bulk calls are for reads only (a write there can corrupt a site's URLs)",
+            call.method
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// How many chunks of at most `size` for `total` calls, and the balanced chunk length.
+fn chunk_len(total: usize, size: usize) -> usize {
+    let size = size.clamp(1, MAX_BULK_SIZE);
+    let chunks = total.div_ceil(size).max(1);
+    total.div_ceil(chunks).max(1)
 }
 
 /// `{url}/index.php` from a base URL (a trailing `/` or `index.php` is accepted).
@@ -1191,7 +1278,8 @@ mod tests {
         assert_eq!(client.request_count(), before);
     }
 
-    /// A scripted Matomo for `detect`: answers by method name.
+    /// A scripted Matomo for `detect`: answers each sub-request of a bulk call by method
+    /// name (plain calls are refused: detection is one bulk request).
     fn scripted(
         version: &'static str,
         superuser: bool,
@@ -1201,40 +1289,54 @@ mod tests {
             let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
                 .into_owned()
                 .collect();
-            let unknown = |m: &str| {
-                let status = if version.starts_with("5.7") { 400 } else { 200 };
-                Reply::json(
-                    status,
-                    format!(
-                        r#"{{"result":"error","message":"The method '{m}' does not exist or is not available in the module"}}"#
-                    ),
-                )
-            };
-            let v57 = version.starts_with("5.7");
-            match get(&pairs, "method").unwrap_or("") {
-                "API.getMatomoVersion" => Reply::json(200, format!(r#"{{"value":"{version}"}}"#)),
-                "API.getBulkRequest" => Reply::json(
-                    200,
-                    format!(
-                        r#"[{{"value":{superuser}}},{{"value":true}},{{"value":true}},{{"value":false}}]"#
-                    ),
-                ),
-                "PrivacyManager.getAnonymisationSettings" if v57 => Reply::json(200, "{}"),
-                "PrivacyManager.getCompliancePolicies" if v57 => Reply::json(200, "[]"),
-                "PrivacyManager.getComplianceStatus" if v57 && !flag_on => Reply::json(
-                    200,
-                    r#"{"result":"error","message":"Feature not available"}"#,
-                ),
-                "PrivacyManager.getComplianceStatus" if v57 => {
-                    Reply::json(200, r#"{"complianceModeEnforced":false}"#)
-                }
-                other => unknown(other),
+            if get(&pairs, "method") != Some("API.getBulkRequest") {
+                return Reply::json(400, r#"{"result":"error","message":"not scripted"}"#);
             }
+            let v57 = version.starts_with("5.7");
+            let answer = |sub: &[(String, String)]| -> Value {
+                let method = get(sub, "method").unwrap_or("");
+                match (method, get(sub, "pluginName")) {
+                    ("API.getMatomoVersion", _) => serde_json::json!({"value": version}),
+                    ("UsersManager.hasSuperUserAccess", _) => {
+                        serde_json::json!({"value": superuser})
+                    }
+                    ("API.isPluginActivated", plugin) => {
+                        serde_json::json!({"value": plugin != Some("CustomDimensions")})
+                    }
+                    ("PrivacyManager.getAnonymisationSettings", _) if v57 && superuser => {
+                        serde_json::json!({})
+                    }
+                    ("PrivacyManager.getAnonymisationSettings", _) if v57 => serde_json::json!(
+                        {"result":"error","message":"You can't access this resource as it requires a 'superuser' access."}
+                    ),
+                    ("PrivacyManager.getCompliancePolicies", _) if v57 => serde_json::json!([]),
+                    ("PrivacyManager.getComplianceStatus", _) if v57 && !flag_on => {
+                        serde_json::json!({"result":"error","message":"Feature not available"})
+                    }
+                    ("PrivacyManager.getComplianceStatus", _) if v57 => {
+                        serde_json::json!({"complianceModeEnforced": false})
+                    }
+                    (other, _) => serde_json::json!({"result":"error","message": format!(
+                        "The method '{other}' does not exist or is not available in the module"
+                    )}),
+                }
+            };
+            let items: Vec<Value> = pairs
+                .iter()
+                .filter(|(k, _)| k.starts_with("urls["))
+                .map(|(_, sub)| {
+                    let sub: Vec<(String, String)> = form_urlencoded::parse(sub.as_bytes())
+                        .into_owned()
+                        .collect();
+                    answer(&sub)
+                })
+                .collect();
+            Reply::json(200, Value::Array(items).to_string())
         }
     }
 
     #[tokio::test]
-    async fn detect_on_502_and_57() {
+    async fn detect_on_502_and_57_in_one_request() {
         let (url, _) = serve(scripted("5.0.2", true, false)).await;
         let client = Client::new(config(&url)).unwrap();
         let info = client.detect().await.unwrap();
@@ -1245,11 +1347,7 @@ mod tests {
         assert!(!info.anonymisation_reader);
         assert_eq!(info.compliance, ComplianceSupport::Absent);
         assert_eq!(info.mask_parameter, "maskLength");
-        assert_eq!(
-            client.request_count(),
-            2,
-            "5.0.2: version + one bulk, no probes"
-        );
+        assert_eq!(client.request_count(), 1, "every probe in one bulk call");
         assert_eq!(client.info().map(|i| i.version.as_str()), Some("5.0.2"));
 
         let (url, _) = serve(scripted("5.7.0-rc1", true, false)).await;
@@ -1259,15 +1357,32 @@ mod tests {
         assert_eq!(info.mask_parameter, "ipAddressMaskLength");
 
         let (url, _) = serve(scripted("5.7.0-rc1", false, true)).await;
-        let info = Client::new(config(&url)).unwrap().detect().await.unwrap();
+        let client = Client::new(config(&url)).unwrap();
+        let extra = [
+            Call::new("API.getMatomoVersion"),
+            Call::new("Goals.getGoals"),
+        ];
+        let (info, results) = client.detect_with(&extra).await.unwrap();
         assert!(!info.superuser);
         assert!(info.anonymisation_reader, "by version when not superuser");
         assert_eq!(info.compliance, ComplianceSupport::Available);
+        assert_eq!(client.request_count(), 1);
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0].as_ref().unwrap()["value"], "5.7.0-rc1");
+        assert!(results[1].as_ref().unwrap_err().is_unknown_method());
     }
 
     #[tokio::test]
     async fn detect_refuses_matomo_4() {
-        let (url, _) = serve(|_, _| Reply::json(200, r#"{"value":"4.16.1"}"#)).await;
+        let (url, _) = serve(|_, body| {
+            let n = form_urlencoded::parse(body.as_bytes())
+                .filter(|(k, _)| k.starts_with("urls["))
+                .count();
+            let mut items = vec![serde_json::json!({"value": "4.16.1"})];
+            items.resize(n, serde_json::json!({"value": true}));
+            Reply::json(200, Value::Array(items).to_string())
+        })
+        .await;
         let err = Client::new(config(&url))
             .unwrap()
             .detect()
@@ -1278,6 +1393,16 @@ mod tests {
             "{err:?}"
         );
         assert!(err.to_string().contains("Matomo 4.16.1 is not supported"));
+    }
+
+    #[test]
+    fn chunks_are_balanced_and_capped() {
+        assert_eq!(chunk_len(1001, 500), 334);
+        assert_eq!(chunk_len(3000, 500), 500);
+        assert_eq!(chunk_len(10, 500), 10);
+        assert_eq!(chunk_len(10, 4), 4);
+        assert_eq!(chunk_len(5000, 10_000), 500, "capped at MAX_BULK_SIZE");
+        assert_eq!(chunk_len(0, 100), 1);
     }
 
     #[tokio::test]

@@ -16,7 +16,7 @@ pub mod session;
 pub(crate) mod test_support;
 pub mod wire;
 
-pub use client::{Client, ClientConfig, PLUGINS};
+pub use client::{Client, ClientConfig, MAX_BULK_SIZE, PHP_MAX_INPUT_VARS, PLUGINS};
 pub use encode::{Call, Params};
 pub use error::MatomoError;
 pub use secret::Secret;

@@ -275,6 +275,20 @@ pub fn public_stats(value: &Value) -> WireResult<bool> {
     }
 }
 
+/// The ids of the sites where a user has `view` access, from
+/// `UsersManager.getSitesAccessFromUser` (`[{"site": 3, "access": "view"}]`; ids as
+/// numbers or strings, the list as an array or an object keyed by position).
+pub fn sites_with_view(value: &Value) -> WireResult<std::collections::BTreeSet<u64>> {
+    let mut ids = std::collections::BTreeSet::new();
+    for item in list_items(value)? {
+        require_object(item, "a site access object")?;
+        if string_of(field(item, "access"))? == "view" {
+            ids.insert(u64_of(field(item, "site"))?);
+        }
+    }
+    Ok(ids)
+}
+
 /// One goal from `Goals.getGoals` / `getGoal`. Goals matched `manually` have no pattern keys.
 pub fn goal(value: &Value) -> WireResult<GoalState> {
     require_object(value, "a goal object")?;
@@ -525,6 +539,29 @@ mod tests {
         assert!(after.profile_disabled);
         let no_live = serde_json::json!([{"pluginName": "WebsiteMeasurable", "settings": []}]);
         assert_eq!(visitor_log_settings(&no_live).unwrap(), None);
+    }
+
+    #[test]
+    fn sites_access_lists_the_sites_a_user_views() {
+        let viewer = sites_with_view(&v502("UsersManager.getSitesAccessFromUser__viewer")).unwrap();
+        assert_eq!(viewer.into_iter().collect::<Vec<_>>(), [1]);
+        let team = sites_with_view(&v502("UsersManager.getSitesAccessFromUser__teamA")).unwrap();
+        assert!(team.is_empty(), "admin access is not view");
+        assert!(
+            sites_with_view(&v502("UsersManager.getSitesAccessFromUser__anonymous"))
+                .unwrap()
+                .is_empty()
+        );
+        let keyed = serde_json::json!({"0": {"site": "7", "access": "view"}});
+        assert_eq!(
+            sites_with_view(&keyed)
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            [7]
+        );
+        assert!(sites_with_view(&serde_json::json!([{"site": "x", "access": "view"}])).is_err());
+        assert!(sites_with_view(&serde_json::json!("no")).is_err());
     }
 
     #[test]

@@ -412,6 +412,7 @@ impl Call<'_> {
             ("API", "getBulkRequest") => self.bulk(),
             ("UsersManager", "hasSuperUserAccess") => val(self.is_super()),
             ("UsersManager", "getUsersAccessFromSite") => self.users_access_from_site(),
+            ("UsersManager", "getSitesAccessFromUser") => self.sites_access_from_user(),
             ("UsersManager", "setUserAccess") => self.set_user_access(),
             ("SitesManager", "getSitesWithAdminAccess") => self.sites_with_admin_access(),
             ("SitesManager", "getAllSites") => {
@@ -1161,6 +1162,35 @@ impl Call<'_> {
             m.insert("anonymous".into(), json!("view"));
         }
         Ok(J::Object(m))
+    }
+
+    /// `getSitesAccessFromUser(userLogin)`: superuser only, then the user must exist
+    /// (`anonymous` does); `[{"site": id, "access": role}]` by site id.
+    fn sites_access_from_user(&self) -> R {
+        self.check_super()?;
+        let login = self.req("userLogin")?;
+        let rows: Vec<J> = if login == "anonymous" {
+            self.st
+                .anonymous_view
+                .iter()
+                .map(|id| json!({"site": id, "access": "view"}))
+                .collect()
+        } else {
+            match self.st.users.get(&login) {
+                None => {
+                    return Err(Fail::Error(format!(
+                        "User '{}' doesn't exist.",
+                        esc(&login)
+                    )));
+                }
+                Some(u) => u
+                    .access
+                    .iter()
+                    .map(|(id, a)| json!({"site": id, "access": a.as_str()}))
+                    .collect(),
+            }
+        };
+        Ok(J::Array(rows))
     }
 
     fn set_user_access(&mut self) -> R {

@@ -641,7 +641,8 @@ impl State {
         s
     }
 
-    /// `n` varied sites (ids 1..=n) with 0–3 goals each, for benchmarks.
+    /// `n` varied sites (ids 1..=n) with 0–3 goals each (`id % 4`), and a custom dimension
+    /// `Author` (action scope, index 1) on every site with `id % 3 == 1`, for benchmarks.
     pub fn with_sites(n: u32) -> State {
         let mut s = State::empty();
         let zones = [
@@ -693,6 +694,20 @@ impl State {
                 .collect();
             if !goals.is_empty() {
                 s.goals.insert(id, goals);
+            }
+            if id % 3 == 1 {
+                s.custom_dimensions.insert(
+                    id,
+                    vec![CustomDimension {
+                        id: 1,
+                        name: "Author".into(),
+                        index: 1,
+                        scope: "action".into(),
+                        active: true,
+                        extractions: Vec::new(),
+                        case_sensitive: true,
+                    }],
+                );
             }
         }
         s.next_site_id = n + 1;
