@@ -339,12 +339,12 @@ fn secrets_never_appear_in_outputs_or_files() {
     });
     fakes.push(viewer);
 
-    // 500 on the first call of every run.
+    // 500 on the first call of every run (detection is one bulk request).
     let first = FakeMatomo::start(seed());
     let work = prepared(&first);
     for _ in 0..200 {
         first.fail_next(
-            "API.getMatomoVersion",
+            "API.getBulkRequest",
             500,
             serde_json::json!({"result": "error", "message": "Mysql error: server has gone away"}),
         );
