@@ -465,21 +465,14 @@ fn diff_goals(
             ));
         }
     }
+    let changes = SiteChanges { key, site_id };
     for (goal_key, goal, live_goal) in bound {
         let address = format!("{site_address}.goal[{goal_key}]");
         match live_goal {
             None => {
                 out.fingerprints.insert(address.clone(), ABSENT.into());
-                let after = Resource::Goal(goal_state(goal, 0));
-                out.changes.push(Change {
-                    address,
-                    action: Action::Create,
-                    site: Some(key.to_string()),
-                    site_id,
-                    fields: created_fields(&after),
-                    before: None,
-                    after: Some(after),
-                });
+                out.changes
+                    .push(changes.create(address, Resource::Goal(goal_state(goal, 0))));
             }
             Some(live_goal) => {
                 out.fingerprints
@@ -487,37 +480,69 @@ fn diff_goals(
                 let before = normalized_goal(live_goal);
                 let after = goal_state(goal, live_goal.id);
                 if before != after {
-                    let (b, a) = (Resource::Goal(before), Resource::Goal(after));
-                    out.changes.push(Change {
+                    out.changes.push(changes.update(
                         address,
-                        action: Action::Update,
-                        site: Some(key.to_string()),
-                        site_id,
-                        fields: changed_fields(&b, &a),
-                        before: Some(b),
-                        after: Some(a),
-                    });
+                        Action::Update,
+                        Resource::Goal(before),
+                        Resource::Goal(after),
+                    ));
                 }
             }
         }
     }
-    for (id, live_goal) in live_goals {
-        if used.contains(id) {
-            continue;
-        }
+    for (id, live_goal) in live_goals.iter().filter(|(id, _)| !used.contains(*id)) {
         let address = format!("{site_address}.goal[#{id}]");
         out.fingerprints
             .insert(address.clone(), fingerprint(live_goal));
-        let before = Resource::Goal(live_goal.clone());
-        out.changes.push(Change {
+        out.changes
+            .push(changes.delete(address, Resource::Goal(live_goal.clone())));
+    }
+}
+
+/// Builds the changes of one site's objects (the site's key and id filled in).
+struct SiteChanges<'a> {
+    key: &'a str,
+    site_id: Option<u64>,
+}
+
+impl SiteChanges<'_> {
+    fn change(
+        &self,
+        address: String,
+        action: Action,
+        before: Option<Resource>,
+        after: Option<Resource>,
+    ) -> Change {
+        let fields = match (&before, &after) {
+            (Some(b), Some(a)) => changed_fields(b, a),
+            (None, Some(a)) => created_fields(a),
+            (Some(b), None) => fields_of(b, None),
+            (None, None) => Vec::new(),
+        };
+        Change {
             address,
-            action: Action::Delete,
-            site: Some(key.to_string()),
-            site_id,
-            fields: fields_of(&before, None),
-            before: Some(before),
-            after: None,
-        });
+            action,
+            site: Some(self.key.to_string()),
+            site_id: self.site_id,
+            fields,
+            before,
+            after,
+        }
+    }
+
+    /// A created object.
+    fn create(&self, address: String, after: Resource) -> Change {
+        self.change(address, Action::Create, None, Some(after))
+    }
+
+    /// An object updated in place (also a dimension deactivated: `action` says which).
+    fn update(&self, address: String, action: Action, before: Resource, after: Resource) -> Change {
+        self.change(address, action, Some(before), Some(after))
+    }
+
+    /// A deleted object.
+    fn delete(&self, address: String, before: Resource) -> Change {
+        self.change(address, Action::Delete, Some(before), None)
     }
 }
 
@@ -604,21 +629,15 @@ fn diff_dimensions(
             ));
         }
     }
+    let changes = SiteChanges { key, site_id };
     for (dim_key, dim, live_dim) in bound {
         let address = format!("{site_address}.custom_dimension[{dim_key}]");
         match live_dim {
             None => {
                 out.fingerprints.insert(address.clone(), ABSENT.into());
-                let after = Resource::CustomDimension(dimension_state(dim, 0));
-                out.changes.push(Change {
-                    address,
-                    action: Action::Create,
-                    site: Some(key.to_string()),
-                    site_id,
-                    fields: created_fields(&after),
-                    before: None,
-                    after: Some(after),
-                });
+                out.changes.push(
+                    changes.create(address, Resource::CustomDimension(dimension_state(dim, 0))),
+                );
             }
             Some(live_dim) => {
                 out.fingerprints
@@ -632,27 +651,21 @@ fn diff_dimensions(
                 }
                 let after = dimension_state(dim, live_dim.id);
                 if *live_dim != after {
-                    let (b, a) = (
+                    out.changes.push(changes.update(
+                        address,
+                        Action::Update,
                         Resource::CustomDimension(live_dim.clone()),
                         Resource::CustomDimension(after),
-                    );
-                    out.changes.push(Change {
-                        address,
-                        action: Action::Update,
-                        site: Some(key.to_string()),
-                        site_id,
-                        fields: changed_fields(&b, &a),
-                        before: Some(b),
-                        after: Some(a),
-                    });
+                    ));
                 }
             }
         }
     }
-    for (id, live_dim) in live_dims {
-        if used.contains(id) || !live_dim.active {
-            continue;
-        }
+    // Matomo cannot delete a custom dimension: an unlisted active one is deactivated.
+    for (id, live_dim) in live_dims
+        .iter()
+        .filter(|(id, d)| !used.contains(*id) && d.active)
+    {
         let address = format!("{site_address}.custom_dimension[#{id}]");
         out.fingerprints
             .insert(address.clone(), fingerprint(live_dim));
@@ -660,19 +673,12 @@ fn diff_dimensions(
             active: false,
             ..live_dim.clone()
         };
-        let (b, a) = (
+        out.changes.push(changes.update(
+            address,
+            Action::Delete,
             Resource::CustomDimension(live_dim.clone()),
             Resource::CustomDimension(after),
-        );
-        out.changes.push(Change {
-            address,
-            action: Action::Delete,
-            site: Some(key.to_string()),
-            site_id,
-            fields: changed_fields(&b, &a),
-            before: Some(b),
-            after: Some(a),
-        });
+        ));
     }
 }
 
