@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::context::{self, Scope};
+use super::context;
 use crate::cli::{AuditArgs, Format};
 use crate::desired::model::{ComplianceMode, Config};
 use crate::exit::Outcome;
@@ -22,14 +22,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Outcome> {
         None => {
             let client = context::client(&args.connection, loaded.as_ref(), 4)?;
             let runtime = context::runtime()?;
-            let scope = Scope {
-                desired: &Config::default(),
-                sites: &[],
-                naive: false,
-                all_sites: true,
-                instance: true,
-            };
-            runtime.block_on(context::read_live_audit(&client, &scope))?
+            runtime.block_on(context::read_all(&client, &[]))?
         }
     };
     let (config, site_ids) = audited(&live, loaded.as_ref().map(|l| &l.config));

@@ -177,12 +177,21 @@ pub async fn read_live(
     Ok((live, bindings))
 }
 
-/// Reads every site the token administers in detail, and the instance settings when
-/// the token is a superuser (what `audit` and a config-less `snapshot` need).
-pub async fn read_live_audit(client: &Client, scope: &Scope<'_>) -> anyhow::Result<LiveState> {
-    let _ = scope;
-    let (info, mut listed) = read::read_sites(client).await?;
-    read::read_site_details(client, &info, &mut listed, false).await?;
+/// Reads every site the token administers in detail (or only the sites `ids`, each
+/// of which must be administered), and the instance settings when the token is a
+/// superuser: what `audit`, `import` and a config-less `snapshot` need.
+pub async fn read_all(client: &Client, ids: &[u64]) -> anyhow::Result<LiveState> {
+    let (info, listed) = read::read_sites(client).await?;
+    for id in ids {
+        if !listed.iter().any(|s| s.id == *id) {
+            bail!("--site {id}: no such site, or the token has no admin access to it");
+        }
+    }
+    let mut sites: Vec<_> = listed
+        .into_iter()
+        .filter(|s| ids.is_empty() || ids.contains(&s.id))
+        .collect();
+    read::read_site_details(client, &info, &mut sites, false).await?;
     let instance = if info.superuser {
         Some(read::read_instance(client, &info).await?)
     } else {
@@ -191,7 +200,7 @@ pub async fn read_live_audit(client: &Client, scope: &Scope<'_>) -> anyhow::Resu
     Ok(LiveState {
         format_version: SNAPSHOT_FORMAT_VERSION,
         matomo: info,
-        sites: listed.into_iter().map(|s| (s.id, s)).collect(),
+        sites: sites.into_iter().map(|s| (s.id, s)).collect(),
         unmanaged_site_ids: Vec::new(),
         instance,
     })

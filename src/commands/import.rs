@@ -9,7 +9,7 @@ use super::context;
 use crate::cli::ImportArgs;
 use crate::desired::model::Config;
 use crate::exit::Outcome;
-use crate::live::{LiveState, SNAPSHOT_FORMAT_VERSION, read};
+use crate::live::LiveState;
 use crate::policy::{Finding, Severity};
 
 const SCHEMA_FILE: &str = "matoform.schema.json";
@@ -32,7 +32,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
         None => {
             let client = context::client(&args.connection, None, 4)?;
             let runtime = context::runtime()?;
-            runtime.block_on(read_for_import(&client, &args.sites))?
+            runtime.block_on(context::read_all(&client, &args.sites))?
         }
     };
     let config = crate::import::to_config(&live);
@@ -101,32 +101,6 @@ fn unreadable_notes(live: &LiveState) -> Vec<String> {
         );
     }
     notes
-}
-
-async fn read_for_import(client: &crate::matomo::Client, ids: &[u64]) -> anyhow::Result<LiveState> {
-    let (info, listed) = read::read_sites(client).await?;
-    for id in ids {
-        if !listed.iter().any(|s| s.id == *id) {
-            bail!("--site {id}: no such site, or the token has no admin access to it");
-        }
-    }
-    let mut sites: Vec<_> = listed
-        .into_iter()
-        .filter(|s| ids.is_empty() || ids.contains(&s.id))
-        .collect();
-    read::read_site_details(client, &info, &mut sites, false).await?;
-    let instance = if info.superuser {
-        Some(read::read_instance(client, &info).await?)
-    } else {
-        None
-    };
-    Ok(LiveState {
-        format_version: SNAPSHOT_FORMAT_VERSION,
-        matomo: info,
-        sites: sites.into_iter().map(|s| (s.id, s)).collect(),
-        unmanaged_site_ids: Vec::new(),
-        instance,
-    })
 }
 
 fn write_schema(dir: &Path) -> anyhow::Result<()> {
