@@ -197,8 +197,74 @@ impl Plan {
 
     /// Sorts changes deterministically: deletes, creates, updates; then by address.
     pub fn sort(&mut self) {
-        self.changes
-            .sort_by(|a, b| (a.action, &a.address).cmp(&(b.action, &b.address)));
-        self.asserted.sort_by(|a, b| a.address.cmp(&b.address));
+        self.changes.sort_by(|a, b| {
+            a.action
+                .cmp(&b.action)
+                .then_with(|| address_order(&a.address, &b.address))
+        });
+        self.asserted
+            .sort_by(|a, b| address_order(&a.address, &b.address));
+    }
+}
+
+/// Orders addresses as text, except that runs of digits compare as numbers, so
+/// `site[#2]` comes before `site[#161]`.
+pub fn address_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let bytes = s.as_bytes();
+        for i in 1..=bytes.len() {
+            if i == bytes.len() || bytes[i].is_ascii_digit() != bytes[start].is_ascii_digit() {
+                out.push((bytes[start].is_ascii_digit(), &s[start..i]));
+                start = i;
+            }
+        }
+        out
+    }
+    let (left, right) = (chunks(a), chunks(b));
+    for ((left_digits, l), (right_digits, r)) in left.iter().zip(right.iter()) {
+        let ordering = if *left_digits && *right_digits {
+            let (l_trim, r_trim) = (l.trim_start_matches('0'), r.trim_start_matches('0'));
+            l_trim
+                .len()
+                .cmp(&r_trim.len())
+                .then_with(|| l_trim.cmp(r_trim))
+        } else {
+            l.cmp(r)
+        };
+        if ordering != std::cmp::Ordering::Equal {
+            return ordering;
+        }
+    }
+    left.len().cmp(&right.len()).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::address_order;
+
+    #[test]
+    fn digits_compare_as_numbers() {
+        let mut addresses = vec![
+            "site[#161]",
+            "site[#2]",
+            "site[b]",
+            "site[a].goal[#10]",
+            "site[a].goal[#9]",
+            "site[a]",
+        ];
+        addresses.sort_by(|a, b| address_order(a, b));
+        assert_eq!(
+            addresses,
+            [
+                "site[#2]",
+                "site[#161]",
+                "site[a]",
+                "site[a].goal[#9]",
+                "site[a].goal[#10]",
+                "site[b]"
+            ]
+        );
     }
 }
