@@ -183,6 +183,7 @@ pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
         if let Some(ips) = instance.get("exclusions").and_then(|e| e.get("ips")) {
             check_ips(&mut checker, ips, "/instance/exclusions/ips");
         }
+        check_compliance_conflicts(&mut checker, instance);
         if let Some(defaults) = instance.get("defaults") {
             check_timezone(
                 &mut checker,
@@ -331,6 +332,83 @@ pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
         }
     }
     checker.out
+}
+
+/// Settings that contradict `instance.compliance_mode: cnil_v1`. While Matomo's own
+/// mode is enforced it stores weaker writes but answers its required values (the
+/// exclusion type `matomo_recommended_pii`, IP anonymisation on with 2 bytes or more,
+/// order ids anonymised, referrer at least `exclude_path`): such a configuration would
+/// be written on every apply and shown as a change on every plan.
+fn check_compliance_conflicts(checker: &mut Checker, instance: &serde_json::Map<String, Value>) {
+    if instance.get("compliance_mode").and_then(Value::as_str) != Some("cnil_v1") {
+        return;
+    }
+    const WHY: &str = "while instance.compliance_mode is cnil_v1, Matomo answers its own required value instead, so every plan would show this change again";
+    let fix_mode = "or set instance.compliance_mode: off";
+    if let Some(list) = instance
+        .get("exclusions")
+        .and_then(|e| e.get("query_parameters"))
+        .and_then(Value::as_array)
+    {
+        let given: BTreeSet<&str> = list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::trim)
+            .collect();
+        let recommended = crate::policy::recommended_pii_parameters();
+        let recommended: BTreeSet<&str> = recommended.iter().map(String::as_str).collect();
+        if given != recommended {
+            checker.push(
+                checker.key_at("/instance/exclusions/query_parameters"),
+                format!("instance.exclusions.query_parameters is a custom list: Matomo's cnil_v1 mode enforces its recommended personal-data list; {WHY}"),
+                Some(format!("leave instance.exclusions.query_parameters out (the policy default is that list) and put extra names in the sites' exclusions.query_parameters, {fix_mode}")),
+            );
+        }
+    }
+    let privacy = instance.get("privacy");
+    let ip = privacy.and_then(|p| p.get("anonymize_ip"));
+    let mut weaker: Vec<(&str, &str)> = Vec::new();
+    if ip.and_then(|i| i.get("enabled")).and_then(Value::as_bool) == Some(false) {
+        weaker.push((
+            "/instance/privacy/anonymize_ip/enabled",
+            "instance.privacy.anonymize_ip.enabled is false (cnil_v1 requires true)",
+        ));
+    }
+    if ip
+        .and_then(|i| i.get("mask_bytes"))
+        .and_then(Value::as_u64)
+        .is_some_and(|m| m < 2)
+    {
+        weaker.push((
+            "/instance/privacy/anonymize_ip/mask_bytes",
+            "instance.privacy.anonymize_ip.mask_bytes is below 2 (cnil_v1 requires at least 2)",
+        ));
+    }
+    if privacy
+        .and_then(|p| p.get("anonymize_order_id"))
+        .and_then(Value::as_bool)
+        == Some(false)
+    {
+        weaker.push((
+            "/instance/privacy/anonymize_order_id",
+            "instance.privacy.anonymize_order_id is false (cnil_v1 requires true)",
+        ));
+    }
+    if matches!(
+        privacy
+            .and_then(|p| p.get("anonymize_referrer"))
+            .and_then(Value::as_str),
+        Some("none" | "exclude_query")
+    ) {
+        weaker.push(("/instance/privacy/anonymize_referrer", "instance.privacy.anonymize_referrer is weaker than exclude_path (cnil_v1 requires exclude_path or exclude_all)"));
+    }
+    for (pointer, what) in weaker {
+        checker.push(
+            checker.at(pointer),
+            format!("{what}; {WHY}"),
+            Some(format!("use the value cnil_v1 requires, {fix_mode}")),
+        );
+    }
 }
 
 /// Refuses secrets: keys named like a token or password, and 32-hex-character values.
