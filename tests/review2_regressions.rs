@@ -90,3 +90,49 @@ sites:
     expect_code(&again, 0);
     assert_eq!(again.last_line(), NO_CHANGES);
 }
+
+/// Two live sites with the same URL (Matomo allows it): `import --all` writes a
+/// configuration that validates (both sites are bound by id) and plans empty.
+#[test]
+fn import_of_two_sites_sharing_a_url_is_valid() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    fake.update(|s| {
+        let mut twin = s.sites.get(&1).expect("site 1").clone();
+        twin.name = "Main Site".into();
+        s.sites.insert(6, twin);
+    });
+    let work = Workdir::new();
+    expect_code(
+        &run_su(&work, &fake, &["import", "--all", "-o", "matomo/"]),
+        0,
+    );
+    let validated = run_su(&work, &fake, &["validate", "-c", "matomo"]);
+    // 3: the imported sites violate the policy, which import reports but keeps.
+    expect_code(&validated, 3);
+    assert!(
+        validated.stdout.starts_with("Valid: 6 sites"),
+        "{}",
+        validated.stdout
+    );
+    let planned = run_su(
+        &work,
+        &fake,
+        &["plan", "-c", "matomo", "--detailed-exitcode"],
+    );
+    assert_eq!(planned.last_line(), NO_CHANGES, "{}", planned.stderr);
+
+    // Without an id, a site is bound by its first URL: sharing it stays an error.
+    work.write(
+        "matomo/main-site-3.yaml",
+        "sites:\n  main-site-3:\n    name: Third\n    urls: [https://main.example.com/]\n",
+    );
+    let refused = run_su(&work, &fake, &["validate", "-c", "matomo"]);
+    expect_code(&refused, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("URL https://main.example.com/ is claimed by sites `main-site`"),
+        "{}",
+        refused.stderr
+    );
+}

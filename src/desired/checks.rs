@@ -206,7 +206,8 @@ pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
     }
 
     let mut ids: BTreeMap<u64, String> = BTreeMap::new();
-    let mut claimed: BTreeMap<String, (String, String)> = BTreeMap::new();
+    // URL → (site key, pointer, that site's `id`).
+    let mut claimed: BTreeMap<String, (String, String, Option<u64>)> = BTreeMap::new();
     for (key, site) in sites {
         let base = format!("/sites/{}", escape(key));
         if !is_valid_site_key(key) {
@@ -233,6 +234,7 @@ pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
                 ids.insert(id, key.clone());
             }
         }
+        let site_id = site.get("id").and_then(Value::as_u64);
         if let Some(urls) = site.get("urls").and_then(Value::as_array) {
             for (i, url) in urls.iter().enumerate() {
                 let Some(url) = url.as_str() else { continue };
@@ -242,7 +244,12 @@ pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
                 }
                 let normal = normalize_url(url);
                 match claimed.get(&normal) {
-                    Some((other, other_pointer)) => {
+                    // Sites bound by different ids may share a URL, as Matomo allows
+                    // (an import of such an instance stays valid); a site without an
+                    // id is bound by its first URL, which must then be unambiguous.
+                    Some((other, _, Some(other_id)))
+                        if other != key && site_id.is_some_and(|id| id != *other_id) => {}
+                    Some((other, other_pointer, _)) => {
                         let first_at = checker.at(other_pointer);
                         let message = if other == key {
                             format!(
@@ -260,7 +267,7 @@ pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
                         );
                     }
                     None => {
-                        claimed.insert(normal, (key.clone(), pointer));
+                        claimed.insert(normal, (key.clone(), pointer, site_id));
                     }
                 }
             }
