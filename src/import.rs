@@ -156,14 +156,20 @@ pub fn site_to_config(site: &SiteState) -> Site {
         }),
         public_stats: site.public_stats,
         compliance_mode: site.compliance_mode,
-        goals: site.goals.as_ref().map(|goals| {
-            let list: Vec<&GoalState> = goals.values().collect();
-            keys_by_id(list.iter().map(|g| (g.name.as_str(), g.id)), "goal")
-                .into_iter()
-                .zip(list)
-                .map(|(key, goal)| (key, goal_to_config(goal)))
-                .collect()
-        }),
+        // A goal matoform cannot write back as it is would be rewritten by the next
+        // apply: such a site's goals are left unmanaged (see `unknown_goal_values`).
+        goals: site
+            .goals
+            .as_ref()
+            .filter(|_| unknown_goal_values(site).is_empty())
+            .map(|goals| {
+                let list: Vec<&GoalState> = goals.values().collect();
+                keys_by_id(list.iter().map(|g| (g.name.as_str(), g.id)), "goal")
+                    .into_iter()
+                    .zip(list)
+                    .map(|(key, goal)| (key, goal_to_config(goal)))
+                    .collect()
+            }),
         custom_dimensions: site.custom_dimensions.as_ref().map(|dims| {
             let list: Vec<&DimensionState> = dims.values().collect();
             keys_by_id(list.iter().map(|d| (d.name.as_str(), d.id)), "dimension")
@@ -173,6 +179,53 @@ pub fn site_to_config(site: &SiteState) -> Site {
                 .collect()
         }),
     }
+}
+
+/// The goals of a live site whose match attribute or pattern type matoform does not
+/// know (Matomo does not validate them), one description each. Import leaves such a
+/// site's goals out, unmanaged, rather than turn them into `url` goals.
+pub fn unknown_goal_values(site: &SiteState) -> Vec<String> {
+    let mut out = Vec::new();
+    for goal in site.goals.iter().flat_map(|goals| goals.values()) {
+        let attribute = match_attribute(&goal.match_attribute);
+        if attribute.is_none() {
+            out.push(format!(
+                "goal {} (\"{}\") has the match attribute `{}`",
+                goal.id, goal.name, goal.match_attribute
+            ));
+        } else if attribute != Some(MatchAttribute::Manually)
+            && serde_json::from_value::<PatternType>(serde_json::Value::String(
+                goal.pattern_type.clone(),
+            ))
+            .is_err()
+        {
+            out.push(format!(
+                "goal {} (\"{}\") has the pattern type `{}`",
+                goal.id, goal.name, goal.pattern_type
+            ));
+        }
+    }
+    out
+}
+
+/// Notes on what `to_config` left out of each site, by site key: goals with values
+/// matoform does not know.
+pub fn site_notes(live: &LiveState) -> Vec<(String, String)> {
+    let sites: Vec<&SiteState> = live.sites.values().collect();
+    let keys = keys_by_id(sites.iter().map(|s| (s.name.as_str(), s.id)), "site");
+    keys.into_iter()
+        .zip(sites)
+        .filter_map(|(key, site)| {
+            let unknown = unknown_goal_values(site);
+            (!unknown.is_empty()).then(|| {
+                let note = format!(
+                    "sites.{key}.goals: {} that matoform does not know; the site's goals are left out (not managed) so that apply does not rewrite them",
+                    unknown.join(", ")
+                );
+                (key, note)
+            })
+        })
+        .collect()
 }
 
 /// Parses a goal match attribute Matomo stores (it does not validate them).

@@ -136,3 +136,35 @@ fn import_of_two_sites_sharing_a_url_is_valid() {
         refused.stderr
     );
 }
+
+/// A live goal with a match attribute matoform does not know (Matomo does not validate
+/// it) was imported as a `url` goal, which the next apply rewrote. Now the site's goals
+/// are left out, with a note, and the plan is empty.
+#[test]
+fn import_leaves_out_goals_with_an_unknown_match_attribute() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    fake.update(|s| {
+        s.goals
+            .entry(1)
+            .or_default()
+            .insert(1, fake_goal("Odd", "foo_attr", "x", "contains"));
+    });
+    let work = Workdir::new();
+    let imported = run_su(&work, &fake, &["import", "--all", "-o", "matomo/"]);
+    expect_code(&imported, 0);
+    let note = "sites.main-site.goals: goal 1 (\"Odd\") has the match attribute `foo_attr` that matoform does not know; the site's goals are left out (not managed) so that apply does not rewrite them";
+    assert!(
+        imported.stderr.contains(&format!("Note: {note}")),
+        "{}",
+        imported.stderr
+    );
+    let file = std::fs::read_to_string(work.join("matomo/main-site.yaml")).expect("site file");
+    assert!(file.contains(&format!("# {note}.")), "{file}");
+    assert!(!file.contains("\n    goals:"), "{file}");
+    let planned = run_su(
+        &work,
+        &fake,
+        &["plan", "-c", "matomo", "--detailed-exitcode"],
+    );
+    assert_eq!(planned.last_line(), NO_CHANGES, "{}", planned.stdout);
+}

@@ -46,16 +46,21 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
         eprintln!("{}", finding_line(finding));
     }
     let url = live.matomo.url.clone();
-    let notes = unreadable_notes(&live);
-    for note in &notes {
+    let mut notes = unreadable_notes(&live);
+    let site_notes = crate::import::site_notes(&live);
+    for note in notes.iter().chain(site_notes.iter().map(|(_, note)| note)) {
         eprintln!("Note: {note}");
     }
     match &args.out {
-        None => super::emit(&render_file(&config, &findings, &notes, &url, true)),
         Some(path) if path.is_dir() || path.to_string_lossy().ends_with('/') => {
-            write_directory(path, &config, &findings, &notes, &url)?
+            write_directory(path, &config, &findings, &notes, &site_notes, &url)?
+        }
+        None => {
+            notes.extend(site_notes.into_iter().map(|(_, note)| note));
+            super::emit(&render_file(&config, &findings, &notes, &url, true))
         }
         Some(path) => {
+            notes.extend(site_notes.into_iter().map(|(_, note)| note));
             std::fs::write(path, render_file(&config, &findings, &notes, &url, true))
                 .with_context(|| format!("cannot write {}", path.display()))?;
             write_schema(path.parent().unwrap_or(Path::new(".")))?;
@@ -115,6 +120,7 @@ fn write_directory(
     config: &Config,
     findings: &[Finding],
     notes: &[String],
+    site_notes: &[(String, String)],
     url: &str,
 ) -> anyhow::Result<()> {
     write_schema(dir)?;
@@ -147,7 +153,12 @@ fn write_directory(
             .cloned()
             .collect();
         let path = dir.join(format!("{key}.yaml"));
-        std::fs::write(&path, render_file(&one, &site_findings, &[], url, false))
+        let notes: Vec<String> = site_notes
+            .iter()
+            .filter(|(site, _)| site == key)
+            .map(|(_, note)| note.clone())
+            .collect();
+        std::fs::write(&path, render_file(&one, &site_findings, &notes, url, false))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     eprintln!(
@@ -189,7 +200,7 @@ fn render_file(
             out.push_str(&format!("#   {}\n", finding_line(f)));
         }
     }
-    if !notes.is_empty() && config.instance.is_some() {
+    if !notes.is_empty() && (config.instance.is_some() || !config.sites.is_empty()) {
         out.push_str("#\n# Not imported:\n");
         for note in notes {
             out.push_str(&format!("# {note}.\n"));
