@@ -604,12 +604,52 @@ fn check_url_pii(
     ));
 }
 
+/// Words of [`PII_WORDS`] that also name things other than people ("Nom de la
+/// démarche", "Page name", "Type d'utilisateur"): they count only when the name has
+/// none of the [`OBJECT_WORDS`].
+const AMBIGUOUS_PII_WORDS: &[&str] = &["name", "nom", "user", "utilisateur"];
+
+/// Words that make a dimension name about a thing, not a person.
+const OBJECT_WORDS: &[&str] = &[
+    "article",
+    "campagne",
+    "campaign",
+    "categorie",
+    "catégorie",
+    "category",
+    "contenu",
+    "content",
+    "demarche",
+    "démarche",
+    "event",
+    "evenement",
+    "événement",
+    "form",
+    "formulaire",
+    "page",
+    "product",
+    "produit",
+    "profil",
+    "profile",
+    "rubrique",
+    "section",
+    "service",
+    "site",
+    "template",
+    "theme",
+    "thème",
+    "type",
+];
+
 /// The words of `name` that suggest personal data (lower case, split on non-alphanumerics).
 fn pii_words(name: &str) -> BTreeSet<&'static str> {
     let lower = name.to_lowercase();
-    lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter_map(|word| PII_WORDS.iter().copied().find(|w| *w == word))
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).collect();
+    let about_a_thing = words.iter().any(|w| OBJECT_WORDS.contains(w));
+    words
+        .iter()
+        .filter_map(|word| PII_WORDS.iter().copied().find(|w| w == word))
+        .filter(|w| !(about_a_thing && AMBIGUOUS_PII_WORDS.contains(w)))
         .collect()
 }
 
@@ -1015,11 +1055,22 @@ mod tests {
             "sites.blog.custom_dimensions.author (\"Author e-mail\") has a name that suggests personal data (mail)"
         );
         let mut config = compliant();
-        blog(&mut config).custom_dimensions = Some(BTreeMap::from([(
-            "section".to_owned(),
-            dimension("Section du site", true),
-        )]));
-        assert!(ids(&config).is_empty());
+        blog(&mut config).custom_dimensions = Some(BTreeMap::from([
+            ("section".to_owned(), dimension("Section du site", true)),
+            // Ambiguous words about things, not people: no finding.
+            ("demarche".to_owned(), dimension("Nom de la démarche", true)),
+            ("page".to_owned(), dimension("Page name", true)),
+            ("type".to_owned(), dimension("Type d'utilisateur", true)),
+        ]));
+        assert!(ids(&config).is_empty(), "{:?}", ids(&config));
+        // About a person, even next to an object word: still a finding.
+        let f = fires_only("cnil.custom-dimension-pii", |c| {
+            blog(c).custom_dimensions = Some(BTreeMap::from([(
+                "contact".to_owned(),
+                dimension("Email du formulaire", true),
+            )]))
+        });
+        assert!(f.message.ends_with("(email)"), "{}", f.message);
     }
 
     #[test]
