@@ -337,7 +337,7 @@ pub fn build_plan(
             violations: findings.iter().filter(|f| f.blocks()).count(),
             warnings: findings
                 .iter()
-                .filter(|f| f.severity == Severity::Warning)
+                .filter(|f| f.severity == Severity::Warning && f.waived.is_none())
                 .count(),
             waived: findings.iter().filter(|f| f.waived.is_some()).count(),
             ..Summary::default()
