@@ -148,6 +148,12 @@ pub fn diff(
             ));
             continue;
         }
+        if live_site.is_none() && !live.matomo.superuser && !live.matomo.version.is_empty() {
+            out.warnings.push(format!(
+                "site[{key}]: no site this token administers has the URL {}, so the plan creates one, which needs a superuser token; if the site exists, the token may have only view access to it: grant it admin access",
+                site.urls.first().map(String::as_str).unwrap_or_default()
+            ));
+        }
         diff_site(key, site, live_site, &mut out, &mut errors);
     }
 

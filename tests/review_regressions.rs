@@ -217,3 +217,31 @@ fn an_unknown_site_key_is_refused_before_any_request() {
         assert_eq!(fake.calls().len(), 0, "{command}: {:?}", fake.calls());
     }
 }
+
+/// A token with only view access on an existing site sees no site to bind to: the
+/// plan says why it would create one, and apply refuses before writing.
+#[test]
+fn a_view_only_token_is_told_why_a_site_would_be_created() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let work = Workdir::with_config(
+        "sites:\n  main:\n    name: Main Site\n    urls: [https://main.example.com]\n",
+    );
+    let planned = run_with(&work, &fake, VIEWER_TOKEN, &["plan"]);
+    expect_code(&planned, 0);
+    assert!(
+        planned.stdout.contains(
+            "! site[main]: no site this token administers has the URL https://main.example.com, so the plan creates one, which needs a superuser token; if the site exists, the token may have only view access to it: grant it admin access"
+        ),
+        "{}",
+        planned.stdout
+    );
+    fake.clear_calls();
+    let applied = run_with(&work, &fake, VIEWER_TOKEN, &["apply", "--auto-approve"]);
+    expect_code(&applied, 1);
+    assert!(
+        applied.stderr.contains("the token is not a superuser"),
+        "{}",
+        applied.stderr
+    );
+    assert!(writes(&fake.calls()).is_empty(), "nothing written");
+}
