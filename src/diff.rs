@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sha2::{Digest, Sha256};
 
 use crate::desired::model::{
-    Config, CustomDimension, Goal, Instance, MatchAttribute, Site, SiteExclusions,
+    ComplianceMode, Config, CustomDimension, Goal, Instance, MatchAttribute, Site, SiteExclusions,
 };
 use crate::desired::normalize_url;
 use crate::live::{
@@ -792,12 +792,22 @@ fn diff_instance(
             referrers: exclusions.referrers.clone(),
         };
         match &live.exclusions {
-            Some(base) => push_update(
-                out,
-                "instance.exclusions",
-                Resource::GlobalExclusions(base.clone()),
-                Resource::GlobalExclusions(desired_exclusions(&given, base)),
-            ),
+            Some(base) => {
+                let after = desired_exclusions(&given, base);
+                let enforced = live.compliance_mode == Some(ComplianceMode::CnilV1)
+                    && instance.compliance_mode != Some(ComplianceMode::Off);
+                if enforced && after.query_parameters != base.query_parameters {
+                    out.warnings.push(
+                        "instance.exclusions.query_parameters: Matomo enforces its cnil_v1 compliance mode, which answers its own recommended list whatever is stored, so this change will show again on every plan; leave query_parameters out, or set instance.compliance_mode: off".into(),
+                    );
+                }
+                push_update(
+                    out,
+                    "instance.exclusions",
+                    Resource::GlobalExclusions(base.clone()),
+                    Resource::GlobalExclusions(after),
+                )
+            }
             None => errors.push("instance.exclusions: the global exclusions could not be read; a superuser token is needed".into()),
         }
     }
@@ -1153,6 +1163,46 @@ mod tests {
         assert_eq!(
             out.unmanaged_sites, 0,
             "a pruned site is not left untouched"
+        );
+    }
+
+    #[test]
+    fn an_enforced_compliance_mode_explains_a_query_parameter_change_that_cannot_stick() {
+        use crate::desired::model::GlobalExclusions;
+        let config = Config {
+            instance: Some(Instance {
+                exclusions: Some(GlobalExclusions {
+                    query_parameters: Some(vec!["email".into()]),
+                    ..GlobalExclusions::default()
+                }),
+                ..Instance::default()
+            }),
+            ..Config::default()
+        };
+        let mut live = live_of(vec![]);
+        live.matomo.version = "5.7.0".into();
+        live.instance = Some(InstanceState {
+            exclusions: Some(ExclusionsState {
+                query_parameters: vec!["account".into(), "email".into()],
+                ..ExclusionsState::default()
+            }),
+            compliance_mode: Some(ComplianceMode::CnilV1),
+            ..InstanceState::default()
+        });
+        let out = diff(
+            &config,
+            &live,
+            &Bindings::default(),
+            &DiffOptions::default(),
+        )
+        .expect("diffs");
+        assert_eq!(out.changes.len(), 1);
+        assert!(
+            out.warnings[0].starts_with(
+                "instance.exclusions.query_parameters: Matomo enforces its cnil_v1 compliance mode"
+            ),
+            "{:?}",
+            out.warnings
         );
     }
 }
