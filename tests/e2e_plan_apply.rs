@@ -374,6 +374,12 @@ fn drift_is_detected_and_repaired() {
          \x20         - \"6.6.6.6\",\n\
          \x20       ]\n\
          \x20     ~ name: \"Drifted\" → \"Blog US\"\n\
+         \nPolicy: 0 violations, 1 warning, 0 waived\n\
+         \x20 ! [cnil.url-pii] site[blog]: sites.blog: the site's and the instance's excluded query parameters miss \
+         address, adresse, dob, email, firstname, iban, lastname, login, mail, mobile, name, pass, password, phone, \
+         ssn, surname, tel, telephone, token, token_auth, user, username\n\
+         \x20     fix: add the missing names to the site's exclusions.query_parameters or to instance.exclusions.query_parameters \
+         (left out, the instance list defaults to Matomo's recommended personal-data list)\n\
          \n4 live sites are not managed by this configuration and are left untouched.\n\
          \nPlan: 0 to create, 1 to update, 0 to delete.\n"
     );

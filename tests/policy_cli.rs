@@ -19,6 +19,15 @@ fn matoform(today: &str) -> Command {
 
 /// Writes `yaml` to `DIR/matoform.yaml`; runs `matoform ARGS` from DIR (so the paths
 /// printed are relative and stable).
+/// A fake 5.0.2 Matomo whose administrators exclude Matomo's recommended personal-data
+/// query parameters globally (so `cnil.url-pii` has nothing to say).
+fn fake_with_pii_exclusions() -> FakeMatomo {
+    let fake = FakeMatomo::start(Seed::empty());
+    let list = matoform::policy::recommended_pii_parameters().join(",");
+    fake.update(|s| s.options.excluded_query_parameters_global = Some(list));
+    fake
+}
+
 fn run(today: &str, yaml: &str, args: &[&str], fake: Option<&FakeMatomo>) -> (i32, String, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("matoform.yaml"), yaml).expect("write config");
@@ -138,7 +147,7 @@ waivers:
 
 #[test]
 fn plan_exit_codes_follow_the_policy() {
-    let fake = FakeMatomo::start(Seed::empty());
+    let fake = fake_with_pii_exclusions();
     // A violation: 3, with or without --detailed-exitcode.
     let (code, _, stderr) = run(
         "2026-11-29",
@@ -196,7 +205,7 @@ sites:
 
 #[test]
 fn plan_shows_the_compliant_defaults_of_a_minimal_site() {
-    let fake = FakeMatomo::start(Seed::empty());
+    let fake = fake_with_pii_exclusions();
     let (code, stdout, stderr) = run(
         "2026-11-29",
         MINIMAL,
@@ -231,7 +240,7 @@ Plan: 1 to create, 0 to update, 0 to delete.
 
 #[test]
 fn profile_none_fills_nothing() {
-    let fake = FakeMatomo::start(Seed::empty());
+    let fake = fake_with_pii_exclusions();
     let yaml = format!("policy:\n  profile: none\n{MINIMAL}    ecommerce: true\n");
     let (code, stdout, stderr) = run(
         "2026-11-29",

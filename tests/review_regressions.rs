@@ -245,3 +245,31 @@ fn a_view_only_token_is_told_why_a_site_would_be_created() {
     );
     assert!(writes(&fake.calls()).is_empty(), "nothing written");
 }
+
+/// A configuration that manages only its sites is still told about the instance's
+/// settings when the token can read them (here a 1-byte IP mask on Matomo 5.7): as
+/// warnings, since the configuration cannot change them.
+#[test]
+fn unmanaged_instance_settings_are_judged_but_do_not_block() {
+    let fake = FakeMatomo::start(Seed::recorded_57());
+    fake.update(|s| s.options.anonymisation.mask_length = 1);
+    let work = Workdir::with_config(
+        "sites:\n  main:\n    id: 1\n    name: Main Site\n    urls: [https://main.example.com]\n",
+    );
+    let planned = run_su(&work, &fake, &["plan"]);
+    expect_code(&planned, 0);
+    assert!(
+        planned.stdout.contains("! [cnil.ip-mask] instance: ")
+            && planned.stdout.contains(
+                "(the instance settings are not managed by this configuration: tell the instance's administrators)"
+            ),
+        "{}",
+        planned.stdout
+    );
+    // Nothing about the instance is planned: it is judged, not managed.
+    assert!(
+        !planned.stdout.contains("~ instance."),
+        "{}",
+        planned.stdout
+    );
+}

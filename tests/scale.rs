@@ -80,8 +80,9 @@ fn plan_read_in_bulk_equals_plan_read_site_by_site() {
         bulk.stderr
     );
     // Detection, site list and public statistics in one request; 150 sites × (settings,
-    // goals, dimensions) = 450 reads in one bulk request.
-    assert_eq!(bulk_requests, 2, "{}", bulk.stderr);
+    // goals, dimensions) = 450 reads in one bulk request; the instance settings (judged
+    // by the policy) in one more.
+    assert_eq!(bulk_requests, 3, "{}", bulk.stderr);
     let json: serde_json::Value = serde_json::from_str(&bulk.stdout).expect("JSON plan");
     let changes = json["changes"].as_array().expect("changes");
     assert!(
@@ -102,8 +103,8 @@ fn plan_read_in_bulk_equals_plan_read_site_by_site() {
         (bulk.code, bulk.stderr.as_str())
     );
     assert_eq!(naive.stdout, bulk.stdout, "bulk and naive plans differ");
-    // One request per site and kind of object (4), plus the detection request.
-    assert_eq!(naive_requests, 1 + 4 * u64::from(SITES));
+    // One request per site and kind of object (4), plus the detection and instance requests.
+    assert_eq!(naive_requests, 2 + 4 * u64::from(SITES));
 
     let small = plan(&fake, &path, &["--bulk-size", "40"]);
     let small_requests = fake.request_count() - bulk_requests - naive_requests;
@@ -115,7 +116,7 @@ fn plan_read_in_bulk_equals_plan_read_site_by_site() {
         small.stdout, bulk.stdout,
         "plans with --bulk-size 40 differ"
     );
-    assert_eq!(small_requests, 1 + 450_u64.div_ceil(40));
+    assert_eq!(small_requests, 2 + 450_u64.div_ceil(40));
 }
 
 #[test]

@@ -161,12 +161,21 @@ pub async fn read_live(
         .filter(|s| wanted.contains(&s.id))
         .cloned()
         .collect();
-    read::read_site_details(client, &info, &mut detailed, scope.naive).await?;
-    let instance = if read_instance {
-        Some(read::read_instance(client, &info).await?)
-    } else {
-        None
+    // A superuser's plan also reads the instance settings the configuration does not
+    // manage, only so that the policy can judge them (they are never diffed). The
+    // instance is read concurrently with the sites' details.
+    let judge_instance = info.superuser && scope.sites.is_empty();
+    let details = read::read_site_details(client, &info, &mut detailed, scope.naive);
+    let instance = async {
+        if read_instance || judge_instance {
+            read::read_instance(client, &info).await.map(Some)
+        } else {
+            Ok(None)
+        }
     };
+    let (details, instance) = futures::join!(details, instance);
+    details?;
+    let instance = instance?;
     let live = LiveState {
         format_version: SNAPSHOT_FORMAT_VERSION,
         matomo: info,
@@ -312,6 +321,15 @@ pub fn build_plan(
     })?;
     let judged = crate::import::overlay(desired, live, &bindings.sites);
     let mut findings = policy::evaluate(&judged, today);
+    if desired.instance.is_none() {
+        // The instance is not managed here: its findings inform, they do not block.
+        for finding in findings.iter_mut().filter(|f| f.subject == "instance") {
+            finding.severity = Severity::Warning;
+            finding.message.push_str(
+                " (the instance settings are not managed by this configuration: tell the instance's administrators)",
+            );
+        }
+    }
     if !site_filter.is_empty() {
         findings.retain(|f| {
             site_filter
