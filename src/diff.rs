@@ -446,17 +446,11 @@ fn diff_goals(
     errors: &mut Vec<String>,
 ) {
     let empty = BTreeMap::new();
-    let live_goals = match live {
-        Some(site) => match &site.goals {
-            Some(goals) => goals,
-            None => {
-                errors.push(format!(
-                    "{site_address}: goals are configured but could not be read (is the Goals plugin active, and does the token have view access?)"
-                ));
-                return;
-            }
-        },
-        None => &empty,
+    let Some(live_goals) = live_children(live.map(|s| &s.goals), &empty) else {
+        errors.push(format!(
+            "{site_address}: goals are configured but could not be read (is the Goals plugin active, and does the token have view access?)"
+        ));
+        return;
     };
     let (bound, used) = bind_children(
         goals,
@@ -552,6 +546,18 @@ impl SiteChanges<'_> {
     }
 }
 
+/// The live children (goals, dimensions) of a site: none for a site to be created,
+/// `None` when the site exists but they could not be read.
+fn live_children<'a, T>(
+    read: Option<&'a Option<BTreeMap<u64, T>>>,
+    empty: &'a BTreeMap<u64, T>,
+) -> Option<&'a BTreeMap<u64, T>> {
+    match read {
+        None => Some(empty),
+        Some(children) => children.as_ref(),
+    }
+}
+
 /// A configured child (key, value) and the live child it binds to, if any.
 type Bound<'a, C, L> = (&'a String, &'a C, Option<&'a L>);
 
@@ -610,17 +616,11 @@ fn diff_dimensions(
     errors: &mut Vec<String>,
 ) {
     let empty = BTreeMap::new();
-    let live_dims = match live {
-        Some(site) => match &site.custom_dimensions {
-            Some(dims) => dims,
-            None => {
-                errors.push(format!(
-                    "{site_address}: custom dimensions are configured but could not be read (is the CustomDimensions plugin active?)"
-                ));
-                return;
-            }
-        },
-        None => &empty,
+    let Some(live_dims) = live_children(live.map(|s| &s.custom_dimensions), &empty) else {
+        errors.push(format!(
+            "{site_address}: custom dimensions are configured but could not be read (is the CustomDimensions plugin active?)"
+        ));
+        return;
     };
     let (bound, used) = bind_children(
         dimensions,

@@ -7,16 +7,6 @@ mod common;
 use common::*;
 use fake_matomo::{CustomDimension, Extraction, VersionMode};
 
-/// Asserts an exit code, showing both streams when it differs.
-#[track_caller]
-fn expect_code(run: &Run, code: i32) {
-    assert_eq!(
-        run.code, code,
-        "exit code\n--- stdout\n{}\n--- stderr\n{}",
-        run.stdout, run.stderr
-    );
-}
-
 /// Asserts that a plan (or an apply) found nothing to do.
 #[track_caller]
 fn expect_no_changes(run: &Run) {

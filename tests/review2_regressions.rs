@@ -6,15 +6,6 @@ mod common;
 use common::*;
 use fake_matomo::VersionMode;
 
-#[track_caller]
-fn expect_code(run: &Run, code: i32) {
-    assert_eq!(
-        run.code, code,
-        "exit code\n--- stdout\n{}\n--- stderr\n{}",
-        run.stdout, run.stderr
-    );
-}
-
 const PASSWORD: (&str, &str) = ("MATOMO_PASSWORD", fake_matomo::ADMIN_PASSWORD);
 
 /// `instance.compliance_mode: cnil_v1` with a custom global query-parameter list (or a

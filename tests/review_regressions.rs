@@ -4,15 +4,6 @@ mod common;
 
 use common::*;
 
-#[track_caller]
-fn expect_code(run: &Run, code: i32) {
-    assert_eq!(
-        run.code, code,
-        "exit code\n--- stdout\n{}\n--- stderr\n{}",
-        run.stdout, run.stderr
-    );
-}
-
 const TWO_RENAMES: &str = r#"
 policy: { profile: none }
 sites:

@@ -161,21 +161,16 @@ pub async fn read_live(
         .filter(|s| wanted.contains(&s.id))
         .cloned()
         .collect();
+    read::read_site_details(client, &info, &mut detailed, scope.naive).await?;
     // A superuser's plan also reads the instance settings the configuration does not
-    // manage, only so that the policy can judge them (they are never diffed). The
-    // instance is read concurrently with the sites' details.
+    // manage, only so that the policy can judge them (they are never diffed). After the
+    // sites, not at the same time: the order of requests stays deterministic.
     let judge_instance = info.superuser && scope.sites.is_empty();
-    let details = read::read_site_details(client, &info, &mut detailed, scope.naive);
-    let instance = async {
-        if read_instance || judge_instance {
-            read::read_instance(client, &info).await.map(Some)
-        } else {
-            Ok(None)
-        }
+    let instance = if read_instance || judge_instance {
+        Some(read::read_instance(client, &info).await?)
+    } else {
+        None
     };
-    let (details, instance) = futures::join!(details, instance);
-    details?;
-    let instance = instance?;
     let live = LiveState {
         format_version: SNAPSHOT_FORMAT_VERSION,
         matomo: info,

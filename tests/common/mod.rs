@@ -234,6 +234,16 @@ pub fn apply(work: &Workdir, fake: &FakeMatomo) -> Run {
     run_su(work, fake, &["apply", "--auto-approve"])
 }
 
+/// Asserts an exit code, showing both streams when it differs.
+#[track_caller]
+pub fn expect_code(run: &Run, code: i32) {
+    assert_eq!(
+        run.code, code,
+        "exit code\n--- stdout\n{}\n--- stderr\n{}",
+        run.stdout, run.stderr
+    );
+}
+
 /// The summary line every non-empty text plan ends with.
 pub fn summary(create: usize, update: usize, delete: usize) -> String {
     format!("Plan: {create} to create, {update} to update, {delete} to delete.")
