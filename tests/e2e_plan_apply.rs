@@ -515,23 +515,10 @@ fn shared_instance_example_applies_then_plans_empty_on_5_7() {
 // 4. A stale plan is refused, and nothing is written.
 // ---------------------------------------------------------------------------------
 
-const RENAME_BLOG: &str = r#"
-policy: { profile: none }
-sites:
-  blog:
-    id: 3
-    name: Blog (renamed)
-    urls: [https://blog.example.com]
-  shop:
-    id: 2
-    name: Shop DE (renamed)
-    urls: [https://shop.example.de, https://www.shop.example.de]
-"#;
-
 #[test]
 fn a_stale_plan_is_refused_and_nothing_is_written() {
     let fake = FakeMatomo::start(Seed::recorded());
-    let work = Workdir::with_config(RENAME_BLOG);
+    let work = Workdir::with_config(TWO_RENAMES);
     let planned = run_su(&work, &fake, &["plan", "--out", "p.json"]);
     expect_plan(&planned, 0, 0, 2, 0);
     assert!(
@@ -872,7 +859,7 @@ fn omitted_list_fields_are_never_erased() {
 #[test]
 fn site_filter_limits_plan_and_apply() {
     let fake = FakeMatomo::start(Seed::recorded());
-    let work = Workdir::with_config(RENAME_BLOG);
+    let work = Workdir::with_config(TWO_RENAMES);
     fake.clear_calls();
     let planned = run_su(
         &work,

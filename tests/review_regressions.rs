@@ -4,19 +4,6 @@ mod common;
 
 use common::*;
 
-const TWO_RENAMES: &str = r#"
-policy: { profile: none }
-sites:
-  blog:
-    id: 3
-    name: Blog (renamed)
-    urls: [https://blog.example.com]
-  shop:
-    id: 2
-    name: Shop DE (renamed)
-    urls: [https://shop.example.de, https://www.shop.example.de]
-"#;
-
 /// `apply PLAN --site KEY` applies that site's part of a saved plan: the other sites are
 /// neither read again nor checked for staleness, nor applied.
 #[test]

@@ -244,6 +244,20 @@ pub fn expect_code(run: &Run, code: i32) {
     );
 }
 
+/// Renames sites 2 and 3 of `Seed::recorded()` (no policy): a two-update plan.
+pub const TWO_RENAMES: &str = r#"
+policy: { profile: none }
+sites:
+  blog:
+    id: 3
+    name: Blog (renamed)
+    urls: [https://blog.example.com]
+  shop:
+    id: 2
+    name: Shop DE (renamed)
+    urls: [https://shop.example.de, https://www.shop.example.de]
+"#;
+
 /// The summary line every non-empty text plan ends with.
 pub fn summary(create: usize, update: usize, delete: usize) -> String {
     format!("Plan: {create} to create, {update} to update, {delete} to delete.")
