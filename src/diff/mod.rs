@@ -20,6 +20,8 @@ use crate::live::{
 };
 use crate::plan::{Action, Change, FieldChange, Resource, field_changes};
 
+pub mod stored;
+
 /// Fingerprint recorded for an object that did not exist when the plan was made.
 pub const ABSENT: &str = "absent";
 
@@ -317,26 +319,36 @@ fn is_blank(value: Option<&serde_json::Value>) -> bool {
     }
 }
 
-/// The site as it should be: live values where the configuration is silent.
+/// The site as it should be, as Matomo would store it ([`stored`]): live values where
+/// the configuration is silent.
 fn desired_site(site: &Site, base: &SiteState) -> SiteState {
     let mut after = base.clone();
-    after.name = site.name.clone();
-    after.urls = site.urls.clone();
-    set(&mut after.timezone, &site.timezone);
-    set(&mut after.currency, &site.currency);
-    set(&mut after.site_type, &site.site_type);
-    set(&mut after.group, &site.group);
+    after.name = stored::text(&site.name);
+    after.urls = stored::urls(&base.urls, &site.urls);
+    set(
+        &mut after.timezone,
+        &site.timezone.as_deref().map(stored::text),
+    );
+    set(
+        &mut after.currency,
+        &site.currency.as_deref().map(stored::text),
+    );
+    set(
+        &mut after.site_type,
+        &site.site_type.as_deref().map(stored::text),
+    );
+    set(&mut after.group, &site.group.as_deref().map(stored::text));
     set(&mut after.ecommerce, &site.ecommerce);
     set(&mut after.exclude_unknown_urls, &site.exclude_unknown_urls);
     set(&mut after.keep_url_fragments, &site.keep_url_fragments);
     if let Some(search) = &site.site_search {
         after.site_search = SiteSearchState {
             enabled: search.enabled,
-            keyword_parameters: keep_order_if_same_set(
+            keyword_parameters: stored::list(
                 &base.site_search.keyword_parameters,
                 &search.keyword_parameters,
             ),
-            category_parameters: keep_order_if_same_set(
+            category_parameters: stored::list(
                 &base.site_search.category_parameters,
                 &search.category_parameters,
             ),
@@ -363,7 +375,7 @@ fn desired_site(site: &Site, base: &SiteState) -> SiteState {
 
 fn desired_exclusions(exclusions: &SiteExclusions, base: &ExclusionsState) -> ExclusionsState {
     let pick = |given: &Option<Vec<String>>, current: &Vec<String>| match given {
-        Some(list) => keep_order_if_same_set(current, list),
+        Some(list) => stored::list(current, list),
         None => current.clone(),
     };
     ExclusionsState {
@@ -377,25 +389,6 @@ fn desired_exclusions(exclusions: &SiteExclusions, base: &ExclusionsState) -> Ex
 fn set<T: Clone>(target: &mut T, value: &Option<T>) {
     if let Some(value) = value {
         *target = value.clone();
-    }
-}
-
-/// A list whose order Matomo ignores: the live order is kept when the sets are equal
-/// (after trimming, as Matomo trims), so no perpetual diff appears.
-fn keep_order_if_same_set(live: &[String], desired: &[String]) -> Vec<String> {
-    let clean = |items: &[String]| -> Vec<String> {
-        items
-            .iter()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect()
-    };
-    let (live, desired) = (clean(live), clean(desired));
-    let as_set = |items: &[String]| items.iter().cloned().collect::<BTreeSet<_>>();
-    if as_set(&live) == as_set(&desired) {
-        live
-    } else {
-        desired
     }
 }
 
