@@ -150,10 +150,15 @@ pub fn site_to_config(site: &SiteState) -> Site {
             user_agents: Some(site.exclusions.user_agents.clone()),
             referrers: Some(site.exclusions.referrers.clone()),
         }),
-        visitor_log: site.visitor_log.map(|log| VisitorLog {
-            disabled: Some(log.disabled),
-            profile_disabled: Some(log.profile_disabled),
-        }),
+        // A switch the instance decides is not the site's: nothing is written for it.
+        visitor_log: site
+            .visitor_log
+            .map(|log| VisitorLog {
+                disabled: (!log.disabled_by_instance).then_some(log.disabled),
+                profile_disabled: (!log.profile_disabled_by_instance)
+                    .then_some(log.profile_disabled),
+            })
+            .filter(|log| log.disabled.is_some() || log.profile_disabled.is_some()),
         public_stats: site.public_stats,
         compliance_mode: site.compliance_mode,
         // A goal matoform cannot write back as it is would be rewritten by the next

@@ -88,6 +88,7 @@ fn blog_site() -> SiteState {
         visitor_log: Some(VisitorLogState {
             disabled: false,
             profile_disabled: false,
+            ..VisitorLogState::default()
         }),
         public_stats: Some(false),
         compliance_mode: None,
@@ -144,6 +145,7 @@ fn representative_plan() -> Plan {
         visitor_log: Some(VisitorLogState {
             disabled: true,
             profile_disabled: true,
+            ..VisitorLogState::default()
         }),
         public_stats: Some(false),
         compliance_mode: None,

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::desired::model::{
     ComplianceMode, Config, CustomDimension, Goal, Instance, MatchAttribute, Site, SiteExclusions,
+    VisitorLog,
 };
 use crate::desired::normalize_url;
 use crate::live::{
@@ -132,6 +133,7 @@ pub fn diff(
         }
     }
 
+    let instance_log = InstanceLog::of(desired.instance.as_ref(), live.instance.as_ref());
     for (key, site) in &desired.sites {
         if !selected(key) {
             continue;
@@ -156,7 +158,7 @@ pub fn diff(
                 site.urls.first().map(String::as_str).unwrap_or_default()
             ));
         }
-        diff_site(key, site, live_site, &mut out, &mut errors);
+        diff_site(key, site, live_site, instance_log, &mut out, &mut errors);
     }
 
     let pruning = desired.prune == Some(true) && options.site_filter.is_empty();
@@ -220,13 +222,14 @@ fn diff_site(
     key: &str,
     site: &Site,
     live: Option<&SiteState>,
+    instance_log: InstanceLog,
     out: &mut Diff,
     errors: &mut Vec<String>,
 ) {
     let address = format!("site[{key}]");
     let site_id = live.map(|s| s.id);
     let base = live.map(site_only).unwrap_or_else(new_site_base);
-    let after = desired_site(site, &base);
+    let after = desired_site(site, &base, instance_log);
     out.fingerprints.insert(
         address.clone(),
         live.map(|s| fingerprint(&site_only(s)))
@@ -321,7 +324,7 @@ fn is_blank(value: Option<&serde_json::Value>) -> bool {
 
 /// The site as it should be, as Matomo would store it ([`stored`]): live values where
 /// the configuration is silent.
-fn desired_site(site: &Site, base: &SiteState) -> SiteState {
+fn desired_site(site: &Site, base: &SiteState, instance_log: InstanceLog) -> SiteState {
     let mut after = base.clone();
     after.name = stored::text(&site.name);
     after.urls = stored::urls(&base.urls, &site.urls);
@@ -358,11 +361,7 @@ fn desired_site(site: &Site, base: &SiteState) -> SiteState {
         after.exclusions = desired_exclusions(exclusions, &base.exclusions);
     }
     if let Some(log) = &site.visitor_log {
-        let current = base.visitor_log.unwrap_or_default();
-        after.visitor_log = Some(VisitorLogState {
-            disabled: log.disabled.unwrap_or(current.disabled),
-            profile_disabled: log.profile_disabled.unwrap_or(current.profile_disabled),
-        });
+        after.visitor_log = Some(desired_site_log(log, base, instance_log));
     }
     if let Some(public) = site.public_stats {
         after.public_stats = Some(public);
@@ -371,6 +370,59 @@ fn desired_site(site: &Site, base: &SiteState) -> SiteState {
         after.compliance_mode = Some(mode);
     }
     after
+}
+
+/// What the instance decides for every site's visitor-log switches once the plan is
+/// applied: `Some(true)` when the instance turns the log (or profiles) off, so Matomo
+/// hides and ignores the sites' switches; `Some(false)` when it leaves them to the
+/// sites; `None` when not known (the instance settings were not read).
+#[derive(Debug, Clone, Copy, Default)]
+struct InstanceLog {
+    log_off: Option<bool>,
+    profile_off: Option<bool>,
+}
+
+impl InstanceLog {
+    /// The desired instance switches where the configuration manages them, else the
+    /// live ones.
+    fn of(desired: Option<&Instance>, live: Option<&InstanceState>) -> InstanceLog {
+        let desired = desired.and_then(|i| i.visitor_log.as_ref());
+        let live = live.and_then(|i| i.visitor_log);
+        InstanceLog {
+            log_off: desired
+                .and_then(|d| d.disabled)
+                .or(live.map(|l| l.disabled)),
+            profile_off: desired
+                .and_then(|d| d.profile_disabled)
+                .or(live.map(|l| l.profile_disabled)),
+        }
+    }
+}
+
+/// A site's visitor-log switches after apply: a switch the instance decides keeps its
+/// live value and is never written (no change planned); the others are the desired ones.
+fn desired_site_log(log: &VisitorLog, base: &SiteState, instance: InstanceLog) -> VisitorLogState {
+    let current = base.visitor_log.unwrap_or_default();
+    let new_site = base.id == 0;
+    let log_decided = instance.log_off.unwrap_or(current.disabled_by_instance);
+    let profile_decided = instance
+        .profile_off
+        .unwrap_or(current.profile_disabled_by_instance);
+    VisitorLogState {
+        disabled: if log_decided {
+            current.disabled
+        } else {
+            log.disabled.unwrap_or(current.disabled)
+        },
+        profile_disabled: if profile_decided {
+            current.profile_disabled
+        } else {
+            log.profile_disabled.unwrap_or(current.profile_disabled)
+        },
+        disabled_by_instance: log_decided && (new_site || current.disabled_by_instance),
+        profile_disabled_by_instance: profile_decided
+            && (new_site || current.profile_disabled_by_instance),
+    }
 }
 
 fn desired_exclusions(exclusions: &SiteExclusions, base: &ExclusionsState) -> ExclusionsState {
@@ -814,12 +866,14 @@ fn diff_instance(
                 Resource::VisitorLog(VisitorLogState {
                     disabled: log.disabled.unwrap_or(base.disabled),
                     profile_disabled: log.profile_disabled.unwrap_or(base.profile_disabled),
+                    ..VisitorLogState::default()
                 }),
             ),
             None => {
                 let after = VisitorLogState {
                     disabled: log.disabled.unwrap_or(true),
                     profile_disabled: log.profile_disabled.unwrap_or(true),
+                    ..VisitorLogState::default()
                 };
                 push_asserted(out, "instance.visitor_log", Resource::VisitorLog(after));
             }

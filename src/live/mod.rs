@@ -152,6 +152,30 @@ pub struct VisitorLogState {
     pub disabled: bool,
     /// Visitor profile off.
     pub profile_disabled: bool,
+    /// A site's switch that the instance decides: the instance turns the visits log off,
+    /// so Matomo hides the site's switch (`getSiteSettings` leaves it out) and ignores it
+    /// on save. `disabled` is then not known and never written.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub disabled_by_instance: bool,
+    /// The same for the visitor profile switch (the instance turns profiles off).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub profile_disabled_by_instance: bool,
+}
+
+impl VisitorLogState {
+    /// The visits log is off for this site, whoever decides it.
+    pub fn log_off(&self) -> bool {
+        self.disabled || self.disabled_by_instance
+    }
+
+    /// Visitor profiles are off for this site: Matomo needs the visits log for them.
+    pub fn profile_off(&self) -> bool {
+        self.log_off() || self.profile_disabled || self.profile_disabled_by_instance
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// A goal, as stored.

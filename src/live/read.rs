@@ -415,7 +415,8 @@ mod tests {
             by_id[&2].visitor_log,
             Some(VisitorLogState {
                 disabled: true,
-                profile_disabled: true
+                profile_disabled: true,
+                ..VisitorLogState::default()
             })
         );
         assert_eq!(by_id[&3].public_stats, Some(true));
@@ -477,7 +478,8 @@ mod tests {
             instance.visitor_log,
             Some(VisitorLogState {
                 disabled: true,
-                profile_disabled: false
+                profile_disabled: false,
+                ..VisitorLogState::default()
             })
         );
         assert_eq!(instance.compliance_mode, Some(ComplianceMode::CnilV1));

@@ -42,13 +42,26 @@ fn site_fields(mut call: Call, site: &SiteState) -> Call {
     p.push("keepURLFragments", site.keep_url_fragments.to_matomo());
     p.bool("excludeUnknownUrls", site.exclude_unknown_urls);
     if let Some(log) = site.visitor_log {
-        p.plugin_settings(
-            "Live",
-            &[
-                ("disable_visitor_log", log.disabled),
-                ("disable_visitor_profile", log.profile_disabled),
-            ],
-        );
+        // A switch the instance decides is ignored by Matomo: it is not sent.
+        let switches: Vec<(&str, bool)> = [
+            (
+                "disable_visitor_log",
+                log.disabled,
+                log.disabled_by_instance,
+            ),
+            (
+                "disable_visitor_profile",
+                log.profile_disabled,
+                log.profile_disabled_by_instance,
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, _, by_instance)| !by_instance)
+        .map(|(name, value, _)| (name, value))
+        .collect();
+        if !switches.is_empty() {
+            p.plugin_settings("Live", &switches);
+        }
     }
     call
 }
@@ -451,6 +464,7 @@ mod tests {
             visitor_log: Some(VisitorLogState {
                 disabled: true,
                 profile_disabled: false,
+                ..VisitorLogState::default()
             }),
             ..SiteState::default()
         }
@@ -516,6 +530,7 @@ mod tests {
         site.visitor_log = Some(VisitorLogState {
             disabled: false,
             profile_disabled: true,
+            ..VisitorLogState::default()
         });
         let ours = super::tests::ours(&update_site(&site));
         assert_eq!(ours["settingValues[Live][0][name]"], "disable_visitor_log");
@@ -796,6 +811,7 @@ mod tests {
             &VisitorLogState {
                 disabled: true,
                 profile_disabled: true,
+                ..VisitorLogState::default()
             },
             &Secret::new("pw"),
         );

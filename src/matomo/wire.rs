@@ -244,25 +244,41 @@ pub fn sites(value: &Value) -> WireResult<Vec<SiteState>> {
 /// answer (`SitesManager.getSiteSettings`, `CorePluginsAdmin.getSystemSettings`):
 /// a list of `{pluginName, settings: [{name, value}]}`. `None` when the Live plugin has no
 /// entry (plugin inactive).
+///
+/// Matomo lists a site's switch only while the instance leaves it to the site (Live's
+/// `MeasurableSettings`: not writable once the instance switch is on): a switch that
+/// is missing from an answer is marked as decided by the instance. An answer without
+/// any settings (not a site's settings at all) reads as `None`.
 pub fn visitor_log_settings(value: &Value) -> WireResult<Option<VisitorLogState>> {
-    for plugin in list_items(value)? {
+    let plugins = list_items(value)?;
+    if plugins.is_empty() {
+        return Ok(None);
+    }
+    let mut state = VisitorLogState {
+        disabled_by_instance: true,
+        profile_disabled_by_instance: true,
+        ..VisitorLogState::default()
+    };
+    for plugin in plugins {
         require_object(plugin, "a plugin settings object")?;
         if field(plugin, "pluginName").as_str() != Some("Live") {
             continue;
         }
-        let mut state = VisitorLogState::default();
         for setting in list_items(field(plugin, "settings"))? {
             match field(setting, "name").as_str() {
-                Some("disable_visitor_log") => state.disabled = bool_of(field(setting, "value"))?,
+                Some("disable_visitor_log") => {
+                    state.disabled = bool_of(field(setting, "value"))?;
+                    state.disabled_by_instance = false;
+                }
                 Some("disable_visitor_profile") => {
                     state.profile_disabled = bool_of(field(setting, "value"))?;
+                    state.profile_disabled_by_instance = false;
                 }
                 _ => {}
             }
         }
-        return Ok(Some(state));
     }
-    Ok(None)
+    Ok(Some(state))
 }
 
 /// Public statistics from `UsersManager.getUsersAccessFromSite` (`{"login": "access"}`;
@@ -528,7 +544,8 @@ mod tests {
             off,
             Some(VisitorLogState {
                 disabled: false,
-                profile_disabled: false
+                profile_disabled: false,
+                ..VisitorLogState::default()
             })
         );
         let after = visitor_log_settings(&v502(
@@ -537,8 +554,18 @@ mod tests {
         .unwrap()
         .unwrap();
         assert!(after.profile_disabled);
+        // The instance turns both off: Matomo leaves the Live section out (real 5.0.2).
         let no_live = serde_json::json!([{"pluginName": "WebsiteMeasurable", "settings": []}]);
-        assert_eq!(visitor_log_settings(&no_live).unwrap(), None);
+        let inherited = visitor_log_settings(&no_live).unwrap().unwrap();
+        assert!(inherited.disabled_by_instance && inherited.profile_disabled_by_instance);
+        assert!(inherited.log_off() && inherited.profile_off());
+        // The instance turns only the log off: the profile switch is still listed.
+        let profile_only = serde_json::json!([{"pluginName": "Live", "settings": [
+            {"name": "disable_visitor_profile", "value": true}]}]);
+        let state = visitor_log_settings(&profile_only).unwrap().unwrap();
+        assert!(state.disabled_by_instance && !state.profile_disabled_by_instance);
+        assert!(state.profile_disabled);
+        assert_eq!(visitor_log_settings(&serde_json::json!([])).unwrap(), None);
     }
 
     #[test]

@@ -490,11 +490,11 @@ fn check_site(key: &str, site: &Site, instance: Option<&Instance>, out: &mut Vec
     }
 
     let site_log = site.visitor_log.as_ref();
-    if log_on(
+    let log = log_on(
         site_log.and_then(|l| l.disabled),
         instance_log.and_then(|l| l.disabled),
-    ) == Some(true)
-    {
+    );
+    if log == Some(true) {
         out.push(get("cnil.visitor-log").finding(
             &subject,
             format!(
@@ -510,10 +510,13 @@ fn check_site(key: &str, site: &Site, instance: Option<&Instance>, out: &mut Vec
             ));
         }
     }
-    if log_on(
-        site_log.and_then(|l| l.profile_disabled),
-        instance_log.and_then(|l| l.profile_disabled),
-    ) == Some(true)
+    // Matomo needs the visits log for profiles: with the log off, the profile switch
+    // does not matter (Matomo hides it).
+    if log != Some(false)
+        && log_on(
+            site_log.and_then(|l| l.profile_disabled),
+            instance_log.and_then(|l| l.profile_disabled),
+        ) == Some(true)
     {
         out.push(get("cnil.visitor-profile").finding(
             &subject,
@@ -943,11 +946,19 @@ mod tests {
     fn visitor_profile() {
         fires_only("cnil.visitor-profile", |c| {
             blog(c).visitor_log = Some(VisitorLog {
-                disabled: Some(true),
+                disabled: None,
                 profile_disabled: Some(false),
             });
             instance(c).visitor_log = None;
         });
+        // Matomo needs the visits log for profiles: with the log off, no finding.
+        let mut config = compliant();
+        blog(&mut config).visitor_log = Some(VisitorLog {
+            disabled: Some(true),
+            profile_disabled: Some(false),
+        });
+        instance(&mut config).visitor_log = None;
+        assert!(ids(&config).is_empty(), "{:?}", ids(&config));
     }
 
     #[test]
