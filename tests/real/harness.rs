@@ -244,3 +244,74 @@ pub fn text(value: &Value, key: &str) -> String {
         Some(other) => other.to_string(),
     }
 }
+
+impl Kit {
+    /// Matomo's stored options (`matomo_option` rows) whose name starts with one of
+    /// `prefixes`, read from the kit's own MariaDB: where Matomo keeps the privacy and
+    /// retention settings that 5.0–5.5 have no API reader for.
+    pub fn options(&self, prefixes: &[&str]) -> BTreeMap<String, String> {
+        let filter = prefixes
+            .iter()
+            .map(|p| format!("option_name LIKE '{p}%'"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let output = std::process::Command::new("mariadb")
+            .arg(format!(
+                "--defaults-file={}",
+                self.workdir.join("my.cnf").display()
+            ))
+            .args(["-N", "-B", "matomo", "-e"])
+            .arg(format!(
+                "SELECT option_name, option_value FROM matomo_option WHERE {filter}"
+            ))
+            .output()
+            .expect("the kit's mariadb client runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// The Live plugin's system settings (`disable_visitor_log`, `disable_visitor_profile`).
+    pub fn instance_visitor_log(&self) -> (bool, bool) {
+        let settings = self.api("CorePluginsAdmin.getSystemSettings", &[]);
+        let mut out = (false, false);
+        for plugin in crate::readback::items(&settings) {
+            if plugin.get("pluginName").and_then(Value::as_str) != Some("Live") {
+                continue;
+            }
+            for setting in crate::readback::items(&plugin["settings"]) {
+                let on = setting["value"] == Value::Bool(true) || setting["value"] == 1;
+                match setting["name"].as_str() {
+                    Some("disable_visitor_log") => out.0 = on,
+                    Some("disable_visitor_profile") => out.1 = on,
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// A site's Live settings as `getSiteSettings` lists them (absent: not listed).
+    pub fn site_visitor_log(&self, id: u64) -> BTreeMap<String, bool> {
+        let ids = id.to_string();
+        let settings = self.api("SitesManager.getSiteSettings", &[("idSite", &ids)]);
+        let mut out = BTreeMap::new();
+        for plugin in crate::readback::items(&settings) {
+            if plugin.get("pluginName").and_then(Value::as_str) != Some("Live") {
+                continue;
+            }
+            for setting in crate::readback::items(&plugin["settings"]) {
+                let on = setting["value"] == Value::Bool(true) || setting["value"] == 1;
+                out.insert(text(setting, "name"), on);
+            }
+        }
+        out
+    }
+}

@@ -13,4 +13,5 @@ mod common;
 mod harness;
 mod readback;
 
+mod instance;
 mod sites;

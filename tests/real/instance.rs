@@ -1,0 +1,261 @@
+//! Instance-wide settings: privacy, retention (with the password), global exclusions
+//! (a custom list and Matomo's recommended list), the visitor log at both levels,
+//! defaults for new sites. These tests hold the instance lock.
+
+use std::collections::BTreeMap;
+
+use crate::harness::*;
+use crate::readback::{assert_matches, parse};
+
+fn strings(map: &[(&str, &str)]) -> BTreeMap<String, String> {
+    map.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+const STEP_1: &str = r#"
+policy: { profile: none }
+instance:
+  privacy:
+    anonymize_ip: { enabled: true, mask_bytes: 3, use_for_enrichment: false }
+    anonymize_user_id: true
+    anonymize_order_id: false
+    anonymize_referrer: exclude_all
+    force_cookieless: true
+    do_not_track: false
+  retention:
+    raw_data: { delete: true, older_than_days: 180 }
+    reports: { delete: true, older_than_months: 24, keep: { basic: true, month: true } }
+  exclusions:
+    query_parameters: ["email,nom", " sessionid ", token]
+    ips: ["10.0.0.0/8", "172.16.*.*"]
+    user_agents: [UptimeRobot]
+    referrers: [spam.example.net]
+  visitor_log: { disabled: true, profile_disabled: true }
+  defaults: { timezone: Europe/Paris, currency: EUR }
+"#;
+
+const STEP_2: &str = r#"
+policy: { profile: none }
+instance:
+  privacy:
+    anonymize_ip: { enabled: true, mask_bytes: 2, use_for_enrichment: true }
+    anonymize_user_id: false
+    anonymize_order_id: true
+    anonymize_referrer: exclude_path
+    force_cookieless: false
+    do_not_track: true
+  retention:
+    raw_data: { delete: false }
+    reports: { delete: false }
+  exclusions: { query_parameters: [], ips: [], user_agents: [], referrers: [] }
+  visitor_log: { disabled: false, profile_disabled: false }
+  defaults: { timezone: UTC, currency: USD }
+"#;
+
+#[test]
+fn instance_settings_converge_and_read_back() {
+    let Some(kit) = Kit::get() else { return };
+    let _instance = kit.instance_lock();
+    let work = Workdir::new();
+    let env = kit.password_env();
+    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    work.set_config(STEP_1);
+    kit.apply_converges(&work, &envs);
+    let options = kit.options(&[
+        "PrivacyManager.",
+        "delete_logs_enable",
+        "delete_logs_older",
+        "delete_reports_",
+        "SitesManager_Default",
+    ]);
+    let expected = strings(&[
+        ("PrivacyManager.ipAnonymizerEnabled", "1"),
+        ("PrivacyManager.ipAddressMaskLength", "3"),
+        ("PrivacyManager.useAnonymizedIpForVisitEnrichment", "0"),
+        ("PrivacyManager.anonymizeUserId", "1"),
+        ("PrivacyManager.anonymizeOrderId", "0"),
+        ("PrivacyManager.anonymizeReferrer", "exclude_all"),
+        ("PrivacyManager.forceCookielessTracking", "1"),
+        ("PrivacyManager.doNotTrackEnabled", "0"),
+        ("delete_logs_enable", "1"),
+        ("delete_logs_older_than", "180"),
+        ("delete_reports_enable", "1"),
+        ("delete_reports_older_than", "24"),
+        ("delete_reports_keep_basic_metrics", "1"),
+        ("delete_reports_keep_month_reports", "1"),
+        ("delete_reports_keep_day_reports", "0"),
+        ("SitesManager_DefaultTimezone", "Europe/Paris"),
+        ("SitesManager_DefaultCurrency", "EUR"),
+    ]);
+    for (key, value) in &expected {
+        assert_eq!(
+            options.get(key),
+            Some(value),
+            "{key} after step 1 (Matomo {})",
+            kit.version
+        );
+    }
+    let global = |method: &str| text(&kit.api(method, &[]), "value");
+    let mut params: Vec<String> = global("SitesManager.getExcludedQueryParametersGlobal")
+        .split(',')
+        .map(String::from)
+        .collect();
+    params.sort();
+    assert_eq!(params, ["email", "nom", "sessionid", "token"]);
+    assert_eq!(
+        global("SitesManager.getExcludedIpsGlobal"),
+        "10.0.0.0/8,172.16.*.*"
+    );
+    assert_eq!(
+        global("SitesManager.getExcludedUserAgentsGlobal"),
+        "UptimeRobot"
+    );
+    assert_eq!(
+        global("SitesManager.getExcludedReferrersGlobal"),
+        "spam.example.net"
+    );
+    assert_eq!(kit.instance_visitor_log(), (true, true));
+
+    work.set_config(STEP_2);
+    kit.apply_converges(&work, &envs);
+    let options = kit.options(&[
+        "PrivacyManager.",
+        "delete_logs_enable",
+        "delete_reports_enable",
+    ]);
+    for (key, value) in [
+        ("PrivacyManager.ipAddressMaskLength", "2"),
+        ("PrivacyManager.anonymizeReferrer", "exclude_path"),
+        ("PrivacyManager.forceCookielessTracking", "0"),
+        ("PrivacyManager.doNotTrackEnabled", "1"),
+        ("delete_logs_enable", "0"),
+        ("delete_reports_enable", "0"),
+    ] {
+        assert_eq!(
+            options.get(key).map(String::as_str),
+            Some(value),
+            "{key} after step 2"
+        );
+    }
+    assert_eq!(global("SitesManager.getExcludedQueryParametersGlobal"), "");
+    assert_eq!(kit.instance_visitor_log(), (false, false));
+}
+
+#[test]
+fn matomo_recommended_exclusion_list_converges() {
+    let Some(kit) = Kit::get() else { return };
+    let _instance = kit.instance_lock();
+    let work = Workdir::new();
+    let env = kit.password_env();
+    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // Under the cnil-exemption profile, a left-out list is Matomo's recommended one.
+    work.set_config(
+        r#"
+instance:
+  privacy:
+    anonymize_ip: { enabled: true, mask_bytes: 2, use_for_enrichment: false }
+    anonymize_referrer: exclude_path
+  exclusions: { ips: [] }
+"#,
+    );
+    kit.apply_converges(&work, &envs);
+    let params = text(
+        &kit.api("SitesManager.getExcludedQueryParametersGlobal", &[]),
+        "value",
+    );
+    for name in ["email", "token", "password", "iban", "telephone"] {
+        assert!(
+            params.split(',').any(|p| p == name),
+            "{name} missing from {params}"
+        );
+    }
+    if kit.version.as_str() >= "5.2" {
+        let kind = kit.api("SitesManager.getExclusionTypeForQueryParams", &[]);
+        assert_eq!(text(&kind, "value"), "matomo_recommended_pii", "{kind}");
+    }
+}
+
+#[test]
+fn visitor_log_at_both_levels() {
+    let Some(kit) = Kit::get() else { return };
+    let _instance = kit.instance_lock();
+    let env = kit.password_env();
+    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let tag = unique("vlog");
+    let work = Workdir::new();
+    let sites = |log: &str| {
+        format!(
+            r#"
+policy: {{ profile: none }}
+instance:
+  visitor_log: {{ disabled: {log}, profile_disabled: {log} }}
+sites:
+  {tag}-off:
+    name: Log off
+    urls: [https://{tag}-off.real.example]
+    visitor_log: {{ disabled: true, profile_disabled: true }}
+  {tag}-on:
+    name: Log on, profile off
+    urls: [https://{tag}-on.real.example]
+    visitor_log: {{ disabled: false, profile_disabled: true }}
+"#
+        )
+    };
+    // The instance leaves the switches to the sites: each site's own value is stored.
+    let yaml = sites("false");
+    work.set_config(&yaml);
+    kit.apply_converges(&work, &envs);
+    assert_matches(&kit, &parse(&yaml));
+    let off = kit
+        .site_id_by_url(&format!("https://{tag}-off.real.example"))
+        .expect("site");
+    let on = kit
+        .site_id_by_url(&format!("https://{tag}-on.real.example"))
+        .expect("site");
+    let listed = |pairs: &[(&str, bool)]| -> BTreeMap<String, bool> {
+        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    };
+    assert_eq!(
+        kit.site_visitor_log(off),
+        listed(&[
+            ("disable_visitor_log", true),
+            ("disable_visitor_profile", true)
+        ])
+    );
+    assert_eq!(
+        kit.site_visitor_log(on),
+        listed(&[
+            ("disable_visitor_log", false),
+            ("disable_visitor_profile", true)
+        ])
+    );
+
+    // The instance switches both off: Matomo hides the sites' switches; nothing to plan.
+    let yaml = sites("true");
+    work.set_config(&yaml);
+    kit.apply_converges(&work, &envs);
+    assert_eq!(kit.instance_visitor_log(), (true, true));
+    assert_eq!(
+        kit.site_visitor_log(on),
+        BTreeMap::new(),
+        "hidden while the instance decides"
+    );
+
+    // And back: the sites' switches reappear with the values they kept.
+    let yaml = sites("false");
+    work.set_config(&yaml);
+    kit.apply_converges(&work, &envs);
+    assert_eq!(
+        kit.site_visitor_log(on),
+        listed(&[
+            ("disable_visitor_log", false),
+            ("disable_visitor_profile", true)
+        ])
+    );
+    kit.delete_sites_by_url(&[
+        format!("https://{tag}-off.real.example"),
+        format!("https://{tag}-on.real.example"),
+    ]);
+}
