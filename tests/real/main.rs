@@ -15,3 +15,4 @@ mod readback;
 
 mod instance;
 mod sites;
+mod workflow;
