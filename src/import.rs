@@ -6,9 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::model::{
-    AnonymizeIp, Config, CustomDimension, GlobalExclusions, Goal, Instance, InstanceDefaults,
-    MatchAttribute, PatternType, Privacy, RawDataRetention, ReportsRetention, Retention, Site,
-    SiteExclusions, SiteSearch, VisitorLog,
+    AnonymizeIp, ComplianceMode, Config, CustomDimension, GlobalExclusions, Goal, Instance,
+    InstanceDefaults, MatchAttribute, PatternType, Privacy, RawDataRetention, ReportsRetention,
+    Retention, Site, SiteExclusions, SiteSearch, VisitorLog,
 };
 use crate::live::{DimensionState, GoalState, InstanceState, LiveState, SiteState};
 
@@ -116,6 +116,15 @@ pub fn to_config(live: &LiveState) -> Config {
             .into_iter()
             .zip(sites)
             .map(|(key, site)| (key, site_to_config(site)))
+            .map(|(key, mut site)| {
+                // A site's mode is written only where it differs from the instance's:
+                // Matomo reports every site as enforced while the instance is.
+                let instance = live.instance.as_ref().and_then(|i| i.compliance_mode);
+                if instance == Some(ComplianceMode::CnilV1) || site.compliance_mode == instance {
+                    site.compliance_mode = None;
+                }
+                (key, site)
+            })
             .collect(),
         prune: None,
         waivers: Vec::new(),

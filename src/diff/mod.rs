@@ -228,7 +228,22 @@ fn diff_site(
 ) {
     let address = format!("site[{key}]");
     let site_id = live.map(|s| s.id);
-    let base = live.map(site_only).unwrap_or_else(new_site_base);
+    let mut base = live.map(site_only).unwrap_or_else(new_site_base);
+    if instance_log.compliance_live == Some(ComplianceMode::CnilV1)
+        && instance_log.compliance != Some(ComplianceMode::CnilV1)
+        && site.compliance_mode.is_some()
+    {
+        // The instance's mode is switched off by this plan: the site's own value was
+        // hidden behind it, so it is written whatever Matomo reported.
+        base.compliance_mode = None;
+    }
+    if site.compliance_mode == Some(ComplianceMode::Off)
+        && instance_log.compliance == Some(ComplianceMode::CnilV1)
+    {
+        errors.push(format!(
+            "site[{key}].compliance_mode is off while the instance enforces cnil_v1: Matomo enforces the instance's mode on every site, and switching one site off would switch the whole instance off; remove compliance_mode from the site, or set instance.compliance_mode: off"
+        ));
+    }
     let after = desired_site(site, &base, instance_log);
     out.fingerprints.insert(
         address.clone(),
@@ -269,7 +284,7 @@ fn diff_site(
                     live_site.id
                 ));
             }
-            let before = site_only(live_site);
+            let before = base.clone();
             if before != after {
                 let (b, a) = (
                     Resource::Site(Box::new(before)),
@@ -367,7 +382,11 @@ fn desired_site(site: &Site, base: &SiteState, instance_log: InstanceLog) -> Sit
         after.public_stats = Some(public);
     }
     if let Some(mode) = site.compliance_mode {
-        after.compliance_mode = Some(mode);
+        // While the instance enforces the mode, the site's is the instance's: nothing
+        // is written (a contradicting `off` is refused in `diff_site`).
+        if instance_log.compliance != Some(ComplianceMode::CnilV1) {
+            after.compliance_mode = Some(mode);
+        }
     }
     after
 }
@@ -376,19 +395,30 @@ fn desired_site(site: &Site, base: &SiteState, instance_log: InstanceLog) -> Sit
 /// applied: `Some(true)` when the instance turns the log (or profiles) off, so Matomo
 /// hides and ignores the sites' switches; `Some(false)` when it leaves them to the
 /// sites; `None` when not known (the instance settings were not read).
+///
+/// The same for Matomo's compliance mode (5.4+): `compliance` is the instance's mode
+/// after apply, `compliance_live` the live one. While the instance enforces `cnil_v1`,
+/// Matomo reports every site as enforced and a site's own value cannot be read; a site
+/// set to off would switch the instance off too (`CompliancePolicy::setActiveStatus`).
 #[derive(Debug, Clone, Copy, Default)]
 struct InstanceLog {
     log_off: Option<bool>,
     profile_off: Option<bool>,
+    compliance: Option<ComplianceMode>,
+    compliance_live: Option<ComplianceMode>,
 }
 
 impl InstanceLog {
     /// The desired instance switches where the configuration manages them, else the
     /// live ones.
     fn of(desired: Option<&Instance>, live: Option<&InstanceState>) -> InstanceLog {
+        let compliance_live = live.and_then(|i| i.compliance_mode);
+        let compliance = desired.and_then(|i| i.compliance_mode).or(compliance_live);
         let desired = desired.and_then(|i| i.visitor_log.as_ref());
         let live = live.and_then(|i| i.visitor_log);
         InstanceLog {
+            compliance,
+            compliance_live,
             log_off: desired
                 .and_then(|d| d.disabled)
                 .or(live.map(|l| l.disabled)),

@@ -8,7 +8,7 @@ use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde_json::Value;
 
-pub use crate::common::{Run, Workdir, expect_code, matoform, run};
+pub use crate::common::{Run, Workdir, expect_code, matoform};
 
 /// The line an empty plan ends with.
 pub const NO_CHANGES: &str = "No changes. The live instance matches the configuration.";

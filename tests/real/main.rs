@@ -13,6 +13,7 @@ mod common;
 mod harness;
 mod readback;
 
+mod compliance;
 mod instance;
 mod sites;
 mod workflow;
