@@ -14,6 +14,7 @@ mod harness;
 mod readback;
 
 mod compliance;
+mod convergence;
 mod instance;
 mod sites;
 mod workflow;
