@@ -16,5 +16,6 @@ mod readback;
 mod compliance;
 mod convergence;
 mod instance;
+mod messy;
 mod sites;
 mod workflow;

@@ -1,0 +1,71 @@
+//! Adoption of a messy shared instance: the kit's `lib/messy.py` grows the instance to a
+//! thousand sites that grew by hand (odd names, alias orders, lists, goals of every
+//! kind, dimensions, public statistics, per-site visitor logs, 5.7 compliance modes).
+//! `import --all` then `plan` must say "No changes.". Runs only when
+//! `MATOMO_REAL_MESSY=1` (CI sets it after running messy.py), since it needs that state.
+
+use crate::harness::*;
+
+fn messy_kit() -> Option<Kit> {
+    let kit = Kit::get()?;
+    if std::env::var_os("MATOMO_REAL_MESSY").is_none() || !kit.workdir.join("messy.json").exists() {
+        eprintln!(
+            "messy-instance scenarios skipped: run the kit's lib/messy.py, then set MATOMO_REAL_MESSY=1"
+        );
+        return None;
+    }
+    Some(kit)
+}
+
+#[test]
+fn messy_import_all_then_plan_has_no_changes() {
+    let Some(kit) = messy_kit() else { return };
+    let _instance = kit.instance_lock();
+    let env = kit.password_env();
+    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let work = Workdir::new();
+    std::fs::create_dir_all(work.join("matomo")).expect("mkdir");
+    let import = kit.run(&work, &envs, &["import", "--all", "-o", "matomo"]);
+    expect_code(&import, 0);
+    let files = std::fs::read_dir(work.join("matomo"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert!(files > 1000, "one file per site: {files}");
+    let plan = kit.run(
+        &work,
+        &envs,
+        &["plan", "-c", "matomo", "--detailed-exitcode"],
+    );
+    assert!(
+        (plan.code == 0 || plan.code == 3) && plan.last_line() == NO_CHANGES,
+        "import --all, then plan, on the messy instance (Matomo {}): exit {}\n{}\n{}",
+        kit.version,
+        plan.code,
+        plan.stdout
+            .lines()
+            .filter(|l| !l.starts_with("  ✓") && !l.starts_with("      waived"))
+            .take(200)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        plan.stderr.chars().take(3000).collect::<String>()
+    );
+    // Without the login, the same import plans no change either (what it cannot read
+    // it leaves out).
+    let bare = Workdir::new();
+    expect_code(
+        &kit.run(&bare, &[], &["import", "--all", "-o", "matomo"]),
+        0,
+    );
+    let plan = kit.run(&bare, &[], &["plan", "-c", "matomo", "--detailed-exitcode"]);
+    assert!(
+        (plan.code == 0 || plan.code == 3) && plan.last_line() == NO_CHANGES,
+        "import --all without the login, then plan: exit {}\n{}",
+        plan.code,
+        plan.stdout
+            .lines()
+            .filter(|l| !l.starts_with("  ✓") && !l.starts_with("      waived"))
+            .take(200)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
