@@ -163,6 +163,13 @@ impl Client {
             .await
             .map_err(transport)?;
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            return Err(MatomoError::Redirected {
+                method: call.method.clone(),
+                status,
+                location: redirect_target(&response),
+            });
+        }
         let text = response.text().await.map_err(transport)?;
         let secrets: Vec<&Secret> = self
             .config
@@ -561,11 +568,14 @@ fn chunk_len(total: usize, size: usize) -> usize {
     total.div_ceil(chunks).max(1)
 }
 
-/// `{url}/index.php` from a base URL (a trailing `/` or `index.php` is accepted).
 /// An HTTP client builder with the configuration's user agent, timeouts and TLS
 /// settings (extra CA, `--insecure`): shared by the API client and the admin-page session.
+/// Redirects are never followed: on a 307 or 308 reqwest would POST the form body again,
+/// token or password included, to whatever the `Location` names. A 3xx answer is handed
+/// to the caller, which reports it (see [`redirect_target`]).
 pub(super) fn http_builder(config: &ClientConfig) -> Result<reqwest::ClientBuilder, MatomoError> {
     let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(format!("matoform/{}", env!("CARGO_PKG_VERSION")))
         .connect_timeout(config.connect_timeout)
         .timeout(config.request_timeout);
@@ -590,6 +600,24 @@ pub(super) fn http_builder(config: &ClientConfig) -> Result<reqwest::ClientBuild
     Ok(builder)
 }
 
+/// Where a redirect answer points, as it may be shown: the `Location` header resolved
+/// against the request URL, its password and query left out (see [`shown_url`]), or
+/// `(no Location header)`.
+pub(super) fn redirect_target(response: &reqwest::Response) -> String {
+    let Some(location) = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return "(no Location header)".to_string();
+    };
+    match response.url().join(location) {
+        Ok(target) => shown_url(target.as_str()),
+        Err(_) => shown_url(location),
+    }
+}
+
+/// `{url}/index.php` from a base URL (a trailing `/` or `index.php` is accepted).
 fn endpoint_of(url: &str) -> Result<String, MatomoError> {
     let shown = shown_url(url);
     let parsed = url::Url::parse(url.trim()).map_err(|e| {
@@ -1100,6 +1128,67 @@ mod tests {
         assert!(
             !logged.split("\r\n\r\n").next().unwrap().contains(TOKEN),
             "token in the URL or headers"
+        );
+    }
+
+    #[tokio::test]
+    async fn redirects_are_never_followed_and_name_their_target_without_secrets() {
+        let (elsewhere, elsewhere_log) =
+            serve(|_, _| Reply::json(200, r#"{"value":"5.0.2"}"#)).await;
+        for status in [301, 302, 303, 307, 308] {
+            let target = format!("{elsewhere}matomo/index.php?token_auth={TOKEN}");
+            let target = target.replacen("http://", "http://ops:s3cret@", 1);
+            let (url, log) = serve(move |_, _| Reply::Redirect(status, target.clone())).await;
+            let client = Client::new(config(&url)).unwrap();
+            let err = client
+                .read(&Call::new("API.getMatomoVersion"))
+                .await
+                .unwrap_err();
+            let MatomoError::Redirected {
+                status: got,
+                location,
+                ..
+            } = &err
+            else {
+                panic!("{status}: {err:?}");
+            };
+            assert_eq!(*got, status);
+            assert_eq!(
+                location,
+                &format!(
+                    "{}matomo/index.php?(redacted)",
+                    elsewhere.replacen("http://", "http://ops:(redacted)@", 1)
+                )
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("Matomo answered HTTP {status}, a redirect to "))
+                    && text.ends_with("set MATOMO_URL (or --url) to the final address"),
+                "{text}"
+            );
+            assert!(!text.contains(TOKEN) && !text.contains("s3cret"), "{text}");
+            assert!(!err.is_retryable());
+            assert_eq!(log.lock().unwrap().len(), 1, "{status}: asked once");
+            client
+                .write(&Call::new("SitesManager.setDefaultCurrency").with("defaultCurrency", "EUR"))
+                .await
+                .unwrap_err();
+        }
+        let (url, _) = serve(|_, _| Reply::Redirect(307, "/elsewhere/".into())).await;
+        let err = Client::new(config(&url))
+            .unwrap()
+            .read(&Call::new("API.getMatomoVersion"))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("a redirect to {url}elsewhere/;")),
+            "{err}"
+        );
+        assert!(
+            elsewhere_log.lock().unwrap().is_empty(),
+            "the redirect target was asked: {:?}",
+            elsewhere_log.lock().unwrap()
         );
     }
 
