@@ -77,6 +77,12 @@ pub struct ConnectionArgs {
     #[arg(long)]
     pub insecure: bool,
 
+    /// Accept a plain http:// Matomo URL on another machine (the token and the password
+    /// then cross the network unencrypted). Without it, http:// is accepted only for
+    /// 127.0.0.1, ::1 and localhost.
+    #[arg(long)]
+    pub insecure_http: bool,
+
     /// Connect timeout, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub connect_timeout: u64,

@@ -88,12 +88,19 @@ pub fn client(
             "Warning: --insecure: TLS certificates are not verified. Use it only against a test instance."
         );
     }
+    if args.insecure_http && crate::matomo::is_plain_http_remote(&url) {
+        eprintln!(
+            "Warning: --insecure-http: the token and the password are sent unencrypted to {}. Use it only against a test instance on a trusted network.",
+            crate::matomo::shown_url(&url)
+        );
+    }
     let mut config = ClientConfig::new(url);
     config.token = token;
     config.password = password;
     config.login = login;
     config.ca_cert = args.ca_cert.clone();
     config.insecure = args.insecure;
+    config.insecure_http = args.insecure_http;
     config.connect_timeout = std::time::Duration::from_secs(args.connect_timeout);
     config.request_timeout = std::time::Duration::from_secs(args.timeout);
     config.bulk_size = usize::try_from(args.bulk_size).unwrap_or(crate::matomo::MAX_BULK_SIZE);

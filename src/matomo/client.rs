@@ -32,6 +32,9 @@ pub struct ClientConfig {
     pub ca_cert: Option<PathBuf>,
     /// Accept any certificate (explicit opt-in only).
     pub insecure: bool,
+    /// Accept a plain `http://` URL whose host is not loopback (explicit opt-in only:
+    /// the token and the password would cross the network unencrypted).
+    pub insecure_http: bool,
     /// Connect timeout (default 10 s).
     pub connect_timeout: Duration,
     /// Request timeout (default 60 s).
@@ -55,6 +58,7 @@ impl ClientConfig {
             login: None,
             ca_cert: None,
             insecure: false,
+            insecure_http: false,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             bulk_size: MAX_BULK_SIZE,
@@ -96,6 +100,17 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Self, MatomoError> {
         let endpoint = endpoint_of(&config.url)?;
         let shown_url = shown_url(&config.url);
+        if is_plain_http_remote(&config.url) {
+            if !config.insecure_http {
+                return Err(MatomoError::Config(format!(
+                    "the Matomo URL {shown_url:?} is plain http:// to another machine: the token and the password would cross the network unencrypted. Set MATOMO_URL (or --url, or matomo.url) to its https:// address, or pass --insecure-http for a test instance on a trusted network (http:// is accepted without it only for 127.0.0.1, ::1 and localhost)"
+                )));
+            }
+            tracing::warn!(
+                "--insecure-http: the token is sent unencrypted to {}; anyone on the path can read it",
+                shown_url
+            );
+        }
         if config.insecure {
             tracing::warn!(
                 "--insecure: TLS certificates of {} are not verified; anyone on the path can read the token",
@@ -617,6 +632,27 @@ pub(super) fn redirect_target(response: &reqwest::Response) -> String {
     }
 }
 
+/// True when `url` is plain `http://` to a host that is not this machine: a loopback
+/// address (127.0.0.0/8, `::1`) or `localhost` is accepted over http:// (the test
+/// instances), anything else needs `--insecure-http`. False for a URL that does not parse
+/// (refused elsewhere) and for `https://`.
+pub fn is_plain_http_remote(url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(url.trim()) else {
+        return false;
+    };
+    if parsed.scheme() != "http" {
+        return false;
+    }
+    match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => !ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            !name.trim_end_matches('.').eq_ignore_ascii_case("localhost")
+        }
+        None => true,
+    }
+}
+
 /// `{url}/index.php` from a base URL (a trailing `/` or `index.php` is accepted).
 fn endpoint_of(url: &str) -> Result<String, MatomoError> {
     let shown = shown_url(url);
@@ -918,6 +954,44 @@ mod tests {
             ),
             "for url (https://ops:(redacted)@h/index.php)"
         );
+    }
+
+    #[test]
+    fn plain_http_is_refused_for_other_machines_unless_insecure_http() {
+        for local in [
+            "http://127.0.0.1:8180/",
+            "http://127.10.0.3/matomo/",
+            "http://[::1]:8080/",
+            "http://localhost/",
+            "HTTP://LocalHost.:81/",
+            "https://stats.example.org/",
+            "not a url",
+        ] {
+            assert!(!is_plain_http_remote(local), "{local}");
+        }
+        for remote in [
+            "http://stats.example.org/",
+            "http://10.0.0.5/",
+            "http://[2001:db8::1]/",
+            "http://localhost.example.org/",
+            "http://128.0.0.1/",
+        ] {
+            assert!(is_plain_http_remote(remote), "{remote}");
+        }
+        let mut config = ClientConfig::new("http://ops:s3cret@stats.example.org/");
+        let Err(err) = Client::new(config.clone()) else {
+            panic!("accepted");
+        };
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "the Matomo URL \"http://ops:(redacted)@stats.example.org/\" is plain http:// to another machine"
+            ) && text.contains("pass --insecure-http"),
+            "{text}"
+        );
+        config.insecure_http = true;
+        assert!(Client::new(config).is_ok());
+        assert!(Client::new(ClientConfig::new("http://127.0.0.1:8180/")).is_ok());
     }
 
     const TOKEN: &str = "0123456789abcdef0123456789abcdef";

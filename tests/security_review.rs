@@ -1,0 +1,77 @@
+//! Regressions of the security code review (issue 12): each test failed before its fix.
+//! Plain `http://` to another machine is refused before any request. (Redirects are in
+//! `token_leak.rs`, the cron script's secrets in `cron.rs`.)
+
+mod common;
+
+use common::*;
+
+/// A Matomo on another machine, reached through `HTTP_PROXY` (the fake listens on
+/// 127.0.0.1 and answers absolute-form requests as a proxy would pass them on): without
+/// the refusal, matoform would send the token there in clear.
+const REMOTE: &str = "http://stats.example.org/";
+
+fn through_proxy(work: &Workdir, fake: &FakeMatomo, args: &[&str]) -> Run {
+    let mut command = matoform(work.path(), Some(REMOTE), Some(SUPERUSER_TOKEN));
+    command.env("HTTP_PROXY", fake.url()).args(args);
+    run(command)
+}
+
+#[test]
+fn plain_http_to_another_machine_is_refused_before_any_request() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let work = Workdir::with_config(TWO_RENAMES);
+    for args in [
+        &["plan"][..],
+        &["apply", "--auto-approve"],
+        &["audit"],
+        &["snapshot"],
+        &["import", "--all"],
+    ] {
+        let run = through_proxy(&work, &fake, args);
+        expect_code(&run, 1);
+        assert_eq!(
+            run.stderr.trim_end(),
+            format!(
+                "Error: the Matomo URL \"{REMOTE}\" is plain http:// to another machine: the token and the password would cross the network unencrypted. Set MATOMO_URL (or --url, or matomo.url) to its https:// address, or pass --insecure-http for a test instance on a trusted network (http:// is accepted without it only for 127.0.0.1, ::1 and localhost)"
+            ),
+            "{args:?}"
+        );
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+    }
+    assert_eq!(fake.request_count(), 0, "a request was sent");
+}
+
+#[test]
+fn insecure_http_lets_plain_http_through_with_a_warning() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let work = Workdir::with_config(TWO_RENAMES);
+    let run = through_proxy(&work, &fake, &["plan", "--insecure-http"]);
+    expect_code(&run, 0);
+    assert!(run.stdout.contains(&summary(0, 2, 0)), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!(
+            "Warning: --insecure-http: the token and the password are sent unencrypted to {REMOTE}."
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(fake.request_count() > 0);
+}
+
+#[test]
+fn plain_http_to_this_machine_needs_no_flag() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let work = Workdir::with_config(TWO_RENAMES);
+    for url in [
+        fake.url(),
+        fake.url().replace("127.0.0.1", "localhost"),
+        fake.url().replace("127.0.0.1", "127.0.0.1."),
+    ] {
+        let mut command = matoform(work.path(), Some(&url), Some(SUPERUSER_TOKEN));
+        command.arg("plan");
+        let run = run(command);
+        expect_code(&run, 0);
+        assert!(!run.stderr.contains("insecure"), "{url}: {}", run.stderr);
+    }
+}
