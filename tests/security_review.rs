@@ -1,5 +1,6 @@
 //! Regressions of the security code review (issue 12): each test failed before its fix.
-//! Plain `http://` to another machine is refused before any request. (Redirects are in
+//! Plain `http://` to another machine is refused before any request; output files are
+//! private (0600) and written atomically. (Redirects are in
 //! `token_leak.rs`, the cron script's secrets in `cron.rs`.)
 
 mod common;
@@ -73,5 +74,64 @@ fn plain_http_to_this_machine_needs_no_flag() {
         let run = run(command);
         expect_code(&run, 0);
         assert!(!run.stderr.contains("insecure"), "{url}: {}", run.stderr);
+    }
+}
+
+/// Plan files, snapshots and imported YAML describe the instance: they are written
+/// readable by their owner only, through a temporary file renamed over the target
+/// (nothing else is left in the directory).
+#[cfg(unix)]
+#[test]
+fn output_files_are_private_and_leave_no_temporary_file() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let fake = FakeMatomo::start(Seed::recorded());
+    let work = Workdir::with_config(TWO_RENAMES);
+    // An existing, world-readable plan file is replaced by a private one.
+    work.write("plan.json", "{}");
+    std::fs::set_permissions(
+        work.join("plan.json"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .expect("chmod");
+    for args in [
+        &["plan", "--out", "plan.json"][..],
+        &["snapshot", "-o", "snapshot.json"],
+        &["import", "--all", "-o", "imported.yaml"],
+        &["import", "--all", "-o", "imported/"],
+    ] {
+        expect_code(&run_su(&work, &fake, args), 0);
+    }
+    let mut files = work.files();
+    files.retain(|(path, _)| !path.ends_with("matoform.yaml"));
+    let names: Vec<String> = files
+        .iter()
+        .map(|(path, _)| {
+            path.strip_prefix(work.path())
+                .expect("under the work dir")
+                .display()
+                .to_string()
+        })
+        .collect();
+    for expected in [
+        "plan.json",
+        "snapshot.json",
+        "imported.yaml",
+        "matoform.schema.json",
+        "imported/instance.yaml",
+        "imported/matoform.schema.json",
+    ] {
+        assert!(names.iter().any(|n| n == expected), "{expected}: {names:?}");
+    }
+    assert!(
+        names.iter().all(|n| !n.contains(".tmp")),
+        "temporary file left: {names:?}"
+    );
+    for (path, _) in &files {
+        let mode = std::fs::metadata(path)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{}: {mode:o}", path.display());
     }
 }

@@ -61,7 +61,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
         }
         Some(path) => {
             notes.extend(site_notes.into_iter().map(|(_, note)| note));
-            std::fs::write(path, render_file(&config, &findings, &notes, &url, true))
+            crate::files::write_private(path, &render_file(&config, &findings, &notes, &url, true))
                 .with_context(|| format!("cannot write {}", path.display()))?;
             write_schema(path.parent().unwrap_or(Path::new(".")))?;
             eprintln!(
@@ -111,7 +111,7 @@ fn unreadable_notes(live: &LiveState) -> Vec<String> {
 fn write_schema(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(SCHEMA_FILE);
-    std::fs::write(&path, crate::schema::schema_json())
+    crate::files::write_private(&path, &crate::schema::schema_json())
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -136,9 +136,9 @@ fn write_directory(
         .filter(|f| !f.subject.starts_with("site["))
         .cloned()
         .collect();
-    std::fs::write(
-        dir.join("instance.yaml"),
-        render_file(&instance_file, &instance_findings, notes, url, false),
+    crate::files::write_private(
+        &dir.join("instance.yaml"),
+        &render_file(&instance_file, &instance_findings, notes, url, false),
     )
     .with_context(|| format!("cannot write {}", dir.join("instance.yaml").display()))?;
     for (key, site) in &config.sites {
@@ -158,8 +158,11 @@ fn write_directory(
             .filter(|(site, _)| site == key)
             .map(|(_, note)| note.clone())
             .collect();
-        std::fs::write(&path, render_file(&one, &site_findings, &notes, url, false))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        crate::files::write_private(
+            &path,
+            &render_file(&one, &site_findings, &notes, url, false),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
     }
     eprintln!(
         "Imported {} into {}/ (one file per site, instance.yaml).",
