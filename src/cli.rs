@@ -248,8 +248,12 @@ pub struct ImportArgs {
     #[arg(long)]
     pub all: bool,
     /// Output: a directory (one file per site plus instance.yaml) or a file; default stdout.
+    /// Files that exist are not overwritten without --force.
     #[arg(short = 'o', long = "out", value_name = "PATH")]
     pub out: Option<PathBuf>,
+    /// Overwrite configuration files that already exist under --out (hand edits are lost).
+    #[arg(long)]
+    pub force: bool,
     /// Write values even when they equal the policy defaults.
     #[arg(long)]
     pub explicit: bool,

@@ -1,6 +1,7 @@
 //! Regressions of the security code review (issue 12): each test failed before its fix.
 //! Plain `http://` to another machine is refused before any request; output files are
-//! private (0600) and written atomically. (Redirects are in
+//! private (0600) and written atomically; `import -o` does not overwrite existing files
+//! without `--force`. (Redirects are in
 //! `token_leak.rs`, the cron script's secrets in `cron.rs`.)
 
 mod common;
@@ -134,4 +135,94 @@ fn output_files_are_private_and_leave_no_temporary_file() {
             .mode();
         assert_eq!(mode & 0o777, 0o600, "{}: {mode:o}", path.display());
     }
+}
+
+/// `import -o` never overwrites a configuration file that exists (it may hold hand
+/// edits) without `--force`: it names the files, writes nothing, and exits 1.
+#[test]
+fn import_refuses_to_overwrite_existing_files_without_force() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let work = Workdir::new();
+    expect_code(
+        &run_su(&work, &fake, &["import", "--all", "-o", "matomo/"]),
+        0,
+    );
+    let mut written: Vec<String> = std::fs::read_dir(work.join("matomo"))
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yaml"))
+        .collect();
+    written.sort();
+    assert!(written.len() > 2, "{written:?}");
+    let edited = work.join("matomo").join(&written[0]);
+    std::fs::write(&edited, "# hand-edited\n").expect("edit");
+    std::fs::remove_file(work.join("matomo").join(&written[1])).expect("remove");
+
+    let refused = run_su(&work, &fake, &["import", "--all", "-o", "matomo/"]);
+    expect_code(&refused, 1);
+    let mut existing: Vec<String> = written
+        .iter()
+        .filter(|name| *name != &written[1])
+        .map(|name| format!("matomo/{name}"))
+        .collect();
+    // Named in the order they are written: instance.yaml, then the sites by key.
+    existing.sort_by_key(|name| !name.ends_with("/instance.yaml"));
+    assert!(
+        refused.stderr.contains(&format!(
+            "Error: import would overwrite {} files that exist: {} (hand edits would be lost). Pass --force to overwrite, or import into another file or an empty directory",
+            existing.len(),
+            existing.join(", ")
+        )),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&edited).expect("edited"),
+        "# hand-edited\n"
+    );
+    assert!(
+        !work.join("matomo").join(&written[1]).exists(),
+        "nothing written"
+    );
+
+    let forced = run_su(
+        &work,
+        &fake,
+        &["import", "--all", "-o", "matomo/", "--force"],
+    );
+    expect_code(&forced, 0);
+    assert!(
+        std::fs::read_to_string(&edited)
+            .expect("edited")
+            .starts_with("# yaml-language-server: $schema=matoform.schema.json\n")
+    );
+    assert!(work.join("matomo").join(&written[1]).exists());
+
+    // One file: the same.
+    work.write("all.yaml", "# mine\n");
+    let refused = run_su(&work, &fake, &["import", "--all", "-o", "all.yaml"]);
+    expect_code(&refused, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("Error: import would overwrite 1 file that exists: all.yaml (hand edits"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(work.join("all.yaml")).expect("kept"),
+        "# mine\n"
+    );
+    expect_code(
+        &run_su(
+            &work,
+            &fake,
+            &["import", "--all", "-o", "all.yaml", "--force"],
+        ),
+        0,
+    );
+    assert_ne!(
+        std::fs::read_to_string(work.join("all.yaml")).expect("rewritten"),
+        "# mine\n"
+    );
 }

@@ -1,7 +1,7 @@
 //! `matoform import`: write configuration YAML that describes the live instance.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
@@ -51,8 +51,17 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
     for note in notes.iter().chain(site_notes.iter().map(|(_, note)| note)) {
         eprintln!("Note: {note}");
     }
+    let into_directory = |path: &Path| path.is_dir() || path.to_string_lossy().ends_with('/');
+    if let Some(path) = args.out.as_deref().filter(|_| !args.force) {
+        let targets = if into_directory(path) {
+            directory_files(path, &config)
+        } else {
+            vec![path.to_path_buf()]
+        };
+        refuse_overwrite(&targets)?;
+    }
     match &args.out {
-        Some(path) if path.is_dir() || path.to_string_lossy().ends_with('/') => {
+        Some(path) if into_directory(path) => {
             write_directory(path, &config, &findings, &notes, &site_notes, &url)?
         }
         None => {
@@ -106,6 +115,37 @@ fn unreadable_notes(live: &LiveState) -> Vec<String> {
         );
     }
     notes
+}
+
+/// The configuration files `import -o DIR` writes: instance.yaml and one per site (the
+/// schema next to them is generated, not edited: it is always rewritten).
+fn directory_files(dir: &Path, config: &Config) -> Vec<PathBuf> {
+    std::iter::once(dir.join("instance.yaml"))
+        .chain(
+            config
+                .sites
+                .keys()
+                .map(|key| dir.join(format!("{key}.yaml"))),
+        )
+        .collect()
+}
+
+/// Refuses, before anything is written, to overwrite configuration files that exist
+/// (they may hold hand edits), naming them and the fix.
+fn refuse_overwrite(targets: &[PathBuf]) -> anyhow::Result<()> {
+    let existing: Vec<String> = targets
+        .iter()
+        .filter(|path| path.symlink_metadata().is_ok())
+        .map(|path| path.display().to_string())
+        .collect();
+    if existing.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "import would overwrite {}: {} (hand edits would be lost). Pass --force to overwrite, or import into another file or an empty directory",
+        crate::render::plural(existing.len(), "file that exists", "files that exist"),
+        existing.join(", ")
+    )
 }
 
 fn write_schema(dir: &Path) -> anyhow::Result<()> {
