@@ -64,10 +64,12 @@ pub fn client(
             "no Matomo URL: set MATOMO_URL, pass --url, or set matomo.url in the configuration",
         )?;
     let token = match &args.token_file {
-        Some(path) => Some(Secret::new(std::fs::read_to_string(path).with_context(
+        Some(path) => Some(Secret::token(&std::fs::read_to_string(path).with_context(
             || format!("cannot read the token file {}", path.display()),
         )?)),
-        None => std::env::var("MATOMO_TOKEN").ok().map(Secret::new),
+        None => std::env::var("MATOMO_TOKEN")
+            .ok()
+            .map(|token| Secret::token(&token)),
     }
     .filter(|t| !t.is_empty());
     if token.is_none() {

@@ -570,13 +570,13 @@ mod tests {
         .await;
         let mut config = ClientConfig::new(&url);
         config.login = Some("admin".into());
-        config.password = Some(Secret::new("pw"));
+        config.password = Some(Secret::new("pw "));
         let client = Client::new(config).unwrap();
         assert_eq!(read_admin_pages(&client).await, None);
         let log = log.lock().unwrap().clone();
         assert_eq!(log.len(), 2, "no admin page asked after a 307: {log:?}");
         assert!(
-            log[1].ends_with("form_password=pw&form_nonce=ab12"),
+            log[1].ends_with("form_password=pw+&form_nonce=ab12"),
             "{}",
             log[1]
         );
