@@ -77,6 +77,12 @@ pub struct ConnectionArgs {
     #[arg(long)]
     pub insecure: bool,
 
+    /// Accept a plain http:// Matomo URL on another machine (the token and the password
+    /// then cross the network unencrypted). Without it, http:// is accepted only for
+    /// 127.0.0.1, ::1 and localhost.
+    #[arg(long)]
+    pub insecure_http: bool,
+
     /// Connect timeout, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub connect_timeout: u64,
@@ -242,8 +248,12 @@ pub struct ImportArgs {
     #[arg(long)]
     pub all: bool,
     /// Output: a directory (one file per site plus instance.yaml) or a file; default stdout.
+    /// Files that exist are not overwritten without --force.
     #[arg(short = 'o', long = "out", value_name = "PATH")]
     pub out: Option<PathBuf>,
+    /// Overwrite configuration files that already exist under --out (hand edits are lost).
+    #[arg(long)]
+    pub force: bool,
     /// Write values even when they equal the policy defaults.
     #[arg(long)]
     pub explicit: bool,

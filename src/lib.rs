@@ -10,6 +10,7 @@ pub mod commands;
 pub mod desired;
 pub mod diff;
 pub mod exit;
+pub mod files;
 pub mod import;
 pub mod live;
 pub mod matomo;

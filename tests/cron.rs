@@ -1,7 +1,9 @@
 //! End-to-end tests of the nightly drift check `examples/cron/matoform-drift.sh`: the
 //! script runs the real binary against the fake Matomo and reports to a webhook captured
 //! on a loopback listener. No drift → no report; drift → one report with the Markdown
-//! summary; policy violations → one report; error → one error report.
+//! summary; policy violations → one report; error → one error report. The webhook URL
+//! (a secret) never appears on a command line, and the env file given as argument is read
+//! as data, never run.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -130,34 +132,76 @@ fn require(tool: &str) {
 
 /// Runs the script with `config` and `token`; returns (exit code, stderr).
 fn run_script(fake: &FakeMatomo, hook: &Webhook, config: &str, token: &str) -> (i32, String) {
-    require("bash");
-    require("curl");
     let dir = tempfile::tempdir().expect("temp dir");
     let config_path = dir.path().join("matoform.yaml");
     std::fs::write(&config_path, config).expect("write config");
+    let config_path = config_path.to_string_lossy().into_owned();
+    let url = fake.url();
+    script_command(dir.path(), None)
+        .envs([
+            ("MATOFORM_CONFIG", config_path.as_str()),
+            ("MATOFORM_WEBHOOK_URL", hook.url.as_str()),
+            ("MATOMO_URL", url.as_str()),
+            ("MATOMO_TOKEN", token),
+        ])
+        .run()
+}
+
+/// `bash matoform-drift.sh` in `dir`, with a scrubbed environment whose PATH starts with
+/// `first_on_path` (when given), then the directory of the matoform binary.
+fn script_command(dir: &Path, first_on_path: Option<&Path>) -> Script {
+    require("bash");
+    require("curl");
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_matoform"));
     let bin_dir = bin.parent().expect("binary directory");
-    let mut path = std::ffi::OsString::from(bin_dir);
+    let mut path = std::ffi::OsString::new();
+    if let Some(first) = first_on_path {
+        path.push(first);
+        path.push(":");
+    }
+    path.push(bin_dir);
     path.push(":");
     path.push(std::env::var_os("PATH").unwrap_or_default());
-    let output = std::process::Command::new("bash")
+    let mut command = std::process::Command::new("bash");
+    command
         .arg(script())
         .env_clear()
         .env("PATH", path)
-        .env("HOME", dir.path())
+        .env("HOME", dir)
         .env("NO_COLOR", "1")
         .env("MATOFORM_TODAY", "2026-11-29")
-        .env("MATOFORM_CONFIG", &config_path)
-        .env("MATOFORM_WEBHOOK_URL", &hook.url)
-        .env("MATOMO_URL", fake.url())
-        .env("MATOMO_TOKEN", token)
-        .current_dir(dir.path())
-        .output()
-        .expect("bash runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+        .current_dir(dir);
+    Script(command)
+}
+
+struct Script(std::process::Command);
+
+impl Script {
+    fn envs<'a>(mut self, vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Script {
+        self.0.envs(vars);
+        self
+    }
+
+    fn arg(mut self, arg: &Path) -> Script {
+        self.0.arg(arg);
+        self
+    }
+
+    /// Runs it: (exit code, stderr).
+    fn run(mut self) -> (i32, String) {
+        let output = self.0.output().expect("bash runs");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+}
+
+/// Writes an executable shell script.
+fn executable(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::write(path, text).expect("write script");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 
 #[test]
@@ -243,4 +287,145 @@ fn error_is_reported_distinctly() {
     assert!(text.contains("(exit 1)"), "{text}");
     assert!(!text.contains("### matoform plan"), "{text}");
     assert!(!text.contains("not0a0valid0token"), "{text}");
+}
+
+/// The webhook URL is a secret: it must not be on curl's command line (visible to every
+/// user in `ps`), nor in matoform's environment. A curl on PATH records its arguments
+/// and standard input, then passes on to the real curl; MATOFORM_BIN records the
+/// environment matoform runs with.
+#[test]
+fn the_webhook_url_is_never_on_a_command_line() {
+    let fake = fake();
+    fake.update(|s| s.sites.get_mut(&1).expect("site 1").name = "Renamed by hand".into());
+    let hook = Webhook::start();
+    let secret_url = format!("{}/T0KEN-S3CRET-PATH", hook.url);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config_path = dir.path().join("matoform.yaml");
+    std::fs::write(&config_path, CONFIG).expect("write config");
+    let spies = dir.path().join("spies");
+    std::fs::create_dir(&spies).expect("mkdir");
+    let real_curl = std::process::Command::new("sh")
+        .args(["-c", "command -v curl"])
+        .output()
+        .expect("sh runs");
+    let real_curl = String::from_utf8_lossy(&real_curl.stdout)
+        .trim()
+        .to_string();
+    let log = dir.path().join("log");
+    executable(
+        &spies.join("curl"),
+        &format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{log}/curl-argv'\ntee '{log}/curl-stdin' | '{real_curl}' \"$@\"\n",
+            log = log.display()
+        ),
+    );
+    executable(
+        &spies.join("matoform-spy"),
+        &format!(
+            "#!/bin/sh\nenv >> '{log}/matoform-env'\nprintf '%s\\n' \"$@\" >> '{log}/matoform-argv'\nexec '{bin}' \"$@\"\n",
+            log = log.display(),
+            bin = env!("CARGO_BIN_EXE_matoform")
+        ),
+    );
+    std::fs::create_dir(&log).expect("mkdir");
+    let config_path = config_path.to_string_lossy().into_owned();
+    let spy = spies.join("matoform-spy").to_string_lossy().into_owned();
+    let url = fake.url();
+    let (code, stderr) = script_command(dir.path(), Some(&spies))
+        .envs([
+            ("MATOFORM_CONFIG", config_path.as_str()),
+            ("MATOFORM_WEBHOOK_URL", secret_url.as_str()),
+            ("MATOFORM_BIN", spy.as_str()),
+            ("MATOMO_URL", url.as_str()),
+            ("MATOMO_TOKEN", SUPERUSER_TOKEN),
+        ])
+        .run();
+    assert_eq!(code, 2, "{stderr}");
+    // The report was delivered (through the spy, to the real curl).
+    assert_eq!(hook.texts().len(), 1, "{stderr}");
+    let read = |name: &str| std::fs::read_to_string(log.join(name)).expect(name);
+    let argv = read("curl-argv");
+    assert!(argv.lines().any(|a| a == "-K"), "{argv}");
+    for (what, text) in [
+        ("curl's arguments", argv),
+        ("matoform's arguments", read("matoform-argv")),
+        ("matoform's environment", read("matoform-env")),
+        ("stderr", stderr),
+    ] {
+        assert!(
+            !text.contains("T0KEN-S3CRET-PATH"),
+            "the webhook URL is in {what}:\n{text}"
+        );
+    }
+    assert_eq!(read("curl-stdin"), format!("url = \"{secret_url}\"\n"));
+}
+
+/// The env file given as argument is data: values are taken literally (quotes removed,
+/// nothing expanded), other lines and unknown keys are ignored with a warning, and
+/// nothing in it runs.
+#[test]
+fn the_env_file_is_read_as_data_never_run() {
+    let fake = fake();
+    fake.update(|s| s.sites.get_mut(&1).expect("site 1").name = "Renamed by hand".into());
+    let hook = Webhook::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config_path = dir.path().join("matoform.yaml");
+    std::fs::write(&config_path, CONFIG).expect("write config");
+    let env_file = dir.path().join("drift.env");
+    std::fs::write(
+        &env_file,
+        format!(
+            "# the drift check\n\
+             MATOFORM_CONFIG=\"{config}\"\n\
+             export MATOFORM_WEBHOOK_URL='{hook}'\n\
+             MATOMO_URL={url}\n\
+             MATOMO_TOKEN={SUPERUSER_TOKEN}\r\n\
+             \n\
+             MATOMO_LOGIN=$(touch ran-substitution)\n\
+             EVIL=`touch ran-backticks`\n\
+             touch ran-command\n\
+             PATH=/nowhere\n",
+            config = config_path.display(),
+            hook = hook.url,
+            url = fake.url(),
+        ),
+    )
+    .expect("write env file");
+    let (code, stderr) = script_command(dir.path(), None).arg(&env_file).run();
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(hook.texts().len(), 1, "{stderr}");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with("ran-")),
+        "the env file ran: {names:?}"
+    );
+    let file = env_file.display();
+    for warning in [
+        format!("matoform-drift: {file}:8: EVIL is not a setting of this script, ignored"),
+        format!("matoform-drift: {file}:9: not a KEY=VALUE line, ignored"),
+        format!("matoform-drift: {file}:10: PATH is not a setting of this script, ignored"),
+    ] {
+        assert!(stderr.contains(&warning), "{warning}\n{stderr}");
+    }
+    // The crontab example hands the file to the script instead of sourcing it.
+    let crontab = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/cron/crontab"),
+    )
+    .expect("crontab");
+    let entries: Vec<&str> = crontab.lines().filter(|l| !l.starts_with('#')).collect();
+    assert!(
+        entries
+            .iter()
+            .all(|l| !l.contains(". /") && !l.contains("source ")),
+        "{crontab}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|l| l.contains("/usr/local/bin/matoform-drift.sh /etc/matoform/drift.env ")),
+        "{crontab}"
+    );
 }

@@ -5,14 +5,19 @@
 //! every failure mode we can produce: success, bad token (HTML 401), access denied
 //! (viewer), 500 on the first call, 500 on a later read and on writes, 503 (retried),
 //! a wrong password, connection refused, a timeout, a stale plan, and a token given
-//! through `--token-file`; each plainly, with `-vv` and `RUST_LOG=debug`, and with
-//! `RUST_LOG=trace`. Then stdout, stderr and every file under the working directory
-//! (plan files, snapshots, imported YAML) are searched for the secrets.
+//! through `--token-file`, and a Matomo URL that answers 307 and 308 redirects to another
+//! server; each plainly, with `-vv` and `RUST_LOG=debug`, and with `RUST_LOG=trace`.
+//! Then stdout, stderr and every file under the working directory (plan files,
+//! snapshots, imported YAML) are searched for the secrets, and the servers a redirect
+//! points to must have received no request at all (a followed 307/308 would POST the
+//! token there again).
 
 mod common;
 
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
@@ -267,6 +272,85 @@ fn run_all(jobs: Vec<Job>) -> Vec<Outcome> {
     results.into_inner().expect("results")
 }
 
+/// A bare HTTP server on `127.0.0.1:0` that answers every request with the same raw
+/// HTTP response and keeps each request (head and body). Its thread lives as long as
+/// the test process.
+struct Recorder {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Recorder {
+    fn start(response: String) -> Recorder {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/", listener.local_addr().expect("addr"));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let log = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let log = log.clone();
+                let response = response.clone();
+                std::thread::spawn(move || answer(stream, &response, &log));
+            }
+        });
+        Recorder { url, requests }
+    }
+
+    /// A server that redirects every request to `{target}followed/index.php` with
+    /// `status` (the path tells a followed redirect from a stray request that another
+    /// test process sends to a port it believes closed).
+    fn redirecting(status: u16, target: &str) -> Recorder {
+        Recorder::start(format!(
+            "HTTP/1.1 {status} Redirect\r\nLocation: {target}followed/index.php\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ))
+    }
+
+    /// The requests for a redirect target ([`Recorder::redirecting`]).
+    fn followed(&self) -> Vec<String> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.lines().next().is_some_and(|l| l.contains(" /followed/")))
+            .collect()
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().expect("requests").clone()
+    }
+}
+
+/// Reads one request (head, then `Content-Length` bytes of body), logs it, answers.
+fn answer(mut stream: TcpStream, response: &str, log: &Mutex<Vec<String>>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let mut wanted = None;
+    loop {
+        if let Some(total) = wanted {
+            if buf.len() >= total {
+                break;
+            }
+        } else if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..at]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            wanted = Some(at + 4 + length);
+            continue;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    log.lock()
+        .expect("log")
+        .push(String::from_utf8_lossy(&buf).into_owned());
+    let _ = stream.write_all(response.as_bytes());
+}
+
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read_dir") {
         let path = entry.expect("entry").path();
@@ -405,6 +489,35 @@ fn secrets_never_appear_in_outputs_or_files() {
     });
     fakes.push(wrong);
 
+    // A Matomo URL that redirects (307 keeps the method and the body, 308 too): the
+    // servers redirected to would receive the token if matoform followed.
+    let mut elsewhere = Vec::new();
+    let mut redirectors = Vec::new();
+    for (name, status) in [("redirect-307", 307), ("redirect-308", 308)] {
+        let target = Recorder::start(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]"
+                .to_string(),
+        );
+        let redirector = Recorder::redirecting(status, &target.url);
+        let work = Workdir::with_config(CONFIG);
+        std::fs::copy(
+            modes[0].work.join("given-plan.json"),
+            work.join("given-plan.json"),
+        )
+        .expect("copy plan");
+        modes.push(Mode {
+            name,
+            work,
+            url: redirector.url.clone(),
+            token: Some(TOKEN),
+            token_file: None,
+            envs: vec![("MATOMO_PASSWORD", PASSWORD), ("MATOMO_LOGIN", "canary")],
+            slow: false,
+        });
+        elsewhere.push(target);
+        redirectors.push(redirector);
+    }
+
     // Connection refused: a port that was just closed.
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -532,7 +645,15 @@ fn secrets_never_appear_in_outputs_or_files() {
         }
     }
     // Every failure mode really failed somewhere (these runs cannot succeed).
-    for mode in ["bad-token", "viewer", "500-first", "refused", "timeout"] {
+    for mode in [
+        "bad-token",
+        "viewer",
+        "500-first",
+        "refused",
+        "timeout",
+        "redirect-307",
+        "redirect-308",
+    ] {
         let prefix = format!("[{mode} ");
         let runs: Vec<&Outcome> = outcomes
             .iter()
@@ -567,6 +688,38 @@ fn secrets_never_appear_in_outputs_or_files() {
             .any(|o| o.label.starts_with("[bad-token plain] matoform plan")
                 && o.run.stderr.contains("the token is invalid or revoked"))
     );
+
+    // Requests went only where MATOMO_URL points: the redirecting servers were asked
+    // (once per run: never retried), the servers they point to never.
+    for (redirector, target) in redirectors.iter().zip(&elsewhere) {
+        assert!(
+            !redirector.requests().is_empty(),
+            "{} was never asked",
+            redirector.url
+        );
+        assert!(
+            target.followed().is_empty(),
+            "the redirect to {} was followed:\n{}",
+            target.url,
+            target.followed().join("\n---\n")
+        );
+    }
+    for (status, redirector) in [307, 308].iter().zip(&redirectors) {
+        let o = outcomes
+            .iter()
+            .find(|o| o.label == format!("[redirect-{status} plain] matoform plan"))
+            .expect("the plan of the redirect mode");
+        let expected = format!(
+            "Matomo answered HTTP {status}, a redirect to {}followed/index.php; matoform never follows redirects with the token: set MATOMO_URL (or --url) to the final address",
+            elsewhere[if *status == 307 { 0 } else { 1 }].url
+        );
+        assert!(
+            o.run.stderr.contains(&expected),
+            "{}: {}",
+            redirector.url,
+            o.run.stderr
+        );
+    }
 
     let mut files = Vec::new();
     for mode in &modes {

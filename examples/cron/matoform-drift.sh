@@ -9,15 +9,68 @@
 #   exit 1  error               -> one error report (distinct wording), with the error
 # The script exits with matoform's code, so a supervisor (systemd) sees failures too.
 #
-# Environment (e.g. /etc/matoform/drift.env, read by the systemd unit):
+# Usage: matoform-drift.sh [ENV_FILE]
+#
+# Settings come from the environment (the systemd unit's EnvironmentFile=) or from
+# ENV_FILE, which is read as data, never run as shell code: KEY=VALUE lines (an optional
+# `export `, the value optionally in matching quotes, no expansion), blank lines and
+# # comments. Only the keys below and proxy settings (*_PROXY) are taken; a file's value
+# wins over the environment.
 #   MATOFORM_CONFIG       configuration file or directory (default /etc/matoform/config)
-#   MATOFORM_WEBHOOK_URL  incoming webhook URL (required)
+#   MATOFORM_WEBHOOK_URL  incoming webhook URL (required; a secret: it reaches curl on
+#                         its standard input, never on a command line, and is removed
+#                         from the environment matoform runs in)
 #   MATOMO_URL, MATOMO_TOKEN  the instance and a read token (see the README's runbook)
+#   MATOMO_LOGIN, MATOMO_PASSWORD  optional, to read the admin pages
 #   MATOFORM_BIN          matoform binary (default: matoform on PATH)
 set -u
 
+# Reads KEY=VALUE lines of "$1" as data: nothing in the file is executed or expanded.
+read_env_file() {
+  local file="$1" line key value n=0
+  if [ ! -r "$file" ]; then
+    echo "matoform-drift: cannot read the env file $file" >&2
+    exit 1
+  fi
+  while IFS= read -r line || [ -n "$line" ]; do
+    n=$((n + 1))
+    line="${line%$'\r'}"
+    [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
+    if [[ ! "$line" =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]]; then
+      echo "matoform-drift: $file:$n: not a KEY=VALUE line, ignored" >&2
+      continue
+    fi
+    key="${BASH_REMATCH[2]}"
+    value="${BASH_REMATCH[3]}"
+    if [[ "$value" =~ ^\"(.*)\"[[:space:]]*$ || "$value" =~ ^\'(.*)\'[[:space:]]*$ ]]; then
+      value="${BASH_REMATCH[1]}"
+    fi
+    case "$key" in
+      MATOMO_URL | MATOMO_TOKEN | MATOMO_LOGIN | MATOMO_PASSWORD | MATOFORM_CONFIG | \
+        MATOFORM_WEBHOOK_URL | MATOFORM_BIN | [A-Za-z]*_PROXY | [a-z]*_proxy)
+        printf -v "$key" '%s' "$value"
+        export "${key?}"
+        ;;
+      *)
+        echo "matoform-drift: $file:$n: $key is not a setting of this script, ignored" >&2
+        ;;
+    esac
+  done < "$file"
+}
+
+if [ $# -gt 0 ]; then
+  read_env_file "$1"
+fi
+
 config="${MATOFORM_CONFIG:-/etc/matoform/config}"
 webhook="${MATOFORM_WEBHOOK_URL:?set MATOFORM_WEBHOOK_URL}"
+unset MATOFORM_WEBHOOK_URL
+# A URL has no quote, backslash, space or control character; refusing them keeps the
+# curl config line below unambiguous (and the URL is not shown: it is a secret).
+if [[ "$webhook" =~ [\"\\[:space:][:cntrl:]] ]]; then
+  echo "matoform-drift: MATOFORM_WEBHOOK_URL has a quote, backslash, space or control character: percent-encode them" >&2
+  exit 1
+fi
 bin="${MATOFORM_BIN:-matoform}"
 host="$(hostname 2>/dev/null || echo unknown-host)"
 
@@ -46,11 +99,15 @@ json_escape() {
   printf '%s' "$out"
 }
 
+# The webhook URL is a secret: it goes to curl as a config line on standard input
+# (`-K -`, written by the printf builtin), never as an argument that `ps` would show.
+# The body comes from a file.
 post() {
   local text="$1"
   printf '{"text": "%s"}' "$(json_escape "$text")" > "$work/payload.json"
-  curl -sS --fail --max-time 30 -H 'Content-Type: application/json' \
-    --data-binary "@$work/payload.json" "$webhook" > /dev/null \
+  printf 'url = "%s"\n' "$webhook" \
+    | curl -sS --fail --max-time 30 -K - -H 'Content-Type: application/json' \
+      --data-binary "@$work/payload.json" > /dev/null \
     || echo "matoform-drift: could not post to the webhook" >&2
 }
 

@@ -64,10 +64,12 @@ pub fn client(
             "no Matomo URL: set MATOMO_URL, pass --url, or set matomo.url in the configuration",
         )?;
     let token = match &args.token_file {
-        Some(path) => Some(Secret::new(std::fs::read_to_string(path).with_context(
+        Some(path) => Some(Secret::token(&std::fs::read_to_string(path).with_context(
             || format!("cannot read the token file {}", path.display()),
         )?)),
-        None => std::env::var("MATOMO_TOKEN").ok().map(Secret::new),
+        None => std::env::var("MATOMO_TOKEN")
+            .ok()
+            .map(|token| Secret::token(&token)),
     }
     .filter(|t| !t.is_empty());
     if token.is_none() {
@@ -88,12 +90,19 @@ pub fn client(
             "Warning: --insecure: TLS certificates are not verified. Use it only against a test instance."
         );
     }
+    if args.insecure_http && crate::matomo::is_plain_http_remote(&url) {
+        eprintln!(
+            "Warning: --insecure-http: the token and the password are sent unencrypted to {}. Use it only against a test instance on a trusted network.",
+            crate::matomo::shown_url(&url)
+        );
+    }
     let mut config = ClientConfig::new(url);
     config.token = token;
     config.password = password;
     config.login = login;
     config.ca_cert = args.ca_cert.clone();
     config.insecure = args.insecure;
+    config.insecure_http = args.insecure_http;
     config.connect_timeout = std::time::Duration::from_secs(args.connect_timeout);
     config.request_timeout = std::time::Duration::from_secs(args.timeout);
     config.bulk_size = usize::try_from(args.bulk_size).unwrap_or(crate::matomo::MAX_BULK_SIZE);

@@ -1,7 +1,7 @@
 //! `matoform import`: write configuration YAML that describes the live instance.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
@@ -51,8 +51,17 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
     for note in notes.iter().chain(site_notes.iter().map(|(_, note)| note)) {
         eprintln!("Note: {note}");
     }
+    let into_directory = |path: &Path| path.is_dir() || path.to_string_lossy().ends_with('/');
+    if let Some(path) = args.out.as_deref().filter(|_| !args.force) {
+        let targets = if into_directory(path) {
+            directory_files(path, &config)
+        } else {
+            vec![path.to_path_buf()]
+        };
+        refuse_overwrite(&targets)?;
+    }
     match &args.out {
-        Some(path) if path.is_dir() || path.to_string_lossy().ends_with('/') => {
+        Some(path) if into_directory(path) => {
             write_directory(path, &config, &findings, &notes, &site_notes, &url)?
         }
         None => {
@@ -61,7 +70,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
         }
         Some(path) => {
             notes.extend(site_notes.into_iter().map(|(_, note)| note));
-            std::fs::write(path, render_file(&config, &findings, &notes, &url, true))
+            crate::files::write_private(path, &render_file(&config, &findings, &notes, &url, true))
                 .with_context(|| format!("cannot write {}", path.display()))?;
             write_schema(path.parent().unwrap_or(Path::new(".")))?;
             eprintln!(
@@ -108,10 +117,41 @@ fn unreadable_notes(live: &LiveState) -> Vec<String> {
     notes
 }
 
+/// The configuration files `import -o DIR` writes: instance.yaml and one per site (the
+/// schema next to them is generated, not edited: it is always rewritten).
+fn directory_files(dir: &Path, config: &Config) -> Vec<PathBuf> {
+    std::iter::once(dir.join("instance.yaml"))
+        .chain(
+            config
+                .sites
+                .keys()
+                .map(|key| dir.join(format!("{key}.yaml"))),
+        )
+        .collect()
+}
+
+/// Refuses, before anything is written, to overwrite configuration files that exist
+/// (they may hold hand edits), naming them and the fix.
+fn refuse_overwrite(targets: &[PathBuf]) -> anyhow::Result<()> {
+    let existing: Vec<String> = targets
+        .iter()
+        .filter(|path| path.symlink_metadata().is_ok())
+        .map(|path| path.display().to_string())
+        .collect();
+    if existing.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "import would overwrite {}: {} (hand edits would be lost). Pass --force to overwrite, or import into another file or an empty directory",
+        crate::render::plural(existing.len(), "file that exists", "files that exist"),
+        existing.join(", ")
+    )
+}
+
 fn write_schema(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(SCHEMA_FILE);
-    std::fs::write(&path, crate::schema::schema_json())
+    crate::files::write_private(&path, &crate::schema::schema_json())
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -136,9 +176,9 @@ fn write_directory(
         .filter(|f| !f.subject.starts_with("site["))
         .cloned()
         .collect();
-    std::fs::write(
-        dir.join("instance.yaml"),
-        render_file(&instance_file, &instance_findings, notes, url, false),
+    crate::files::write_private(
+        &dir.join("instance.yaml"),
+        &render_file(&instance_file, &instance_findings, notes, url, false),
     )
     .with_context(|| format!("cannot write {}", dir.join("instance.yaml").display()))?;
     for (key, site) in &config.sites {
@@ -158,8 +198,11 @@ fn write_directory(
             .filter(|(site, _)| site == key)
             .map(|(_, note)| note.clone())
             .collect();
-        std::fs::write(&path, render_file(&one, &site_findings, &notes, url, false))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        crate::files::write_private(
+            &path,
+            &render_file(&one, &site_findings, &notes, url, false),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
     }
     eprintln!(
         "Imported {} into {}/ (one file per site, instance.yaml).",

@@ -38,7 +38,7 @@ pub fn run(args: &SnapshotArgs) -> anyhow::Result<Outcome> {
     let text = serde_json::to_string_pretty(&live).context("serialising the snapshot")? + "\n";
     match &args.out {
         Some(path) => {
-            std::fs::write(path, text)
+            crate::files::write_private(path, &text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!(
                 "Saved the live state of {} ({} requests) to {}.",

@@ -753,7 +753,7 @@ mod tests {
                 .to_string()
                 .contains("MATOMO_PASSWORD")
         );
-        assert!(require_password(Some(&Secret::new(" ")), "x").is_err());
+        assert!(require_password(Some(&Secret::new("")), "x").is_err());
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub struct ClientConfig {
     pub ca_cert: Option<PathBuf>,
     /// Accept any certificate (explicit opt-in only).
     pub insecure: bool,
+    /// Accept a plain `http://` URL whose host is not loopback (explicit opt-in only:
+    /// the token and the password would cross the network unencrypted).
+    pub insecure_http: bool,
     /// Connect timeout (default 10 s).
     pub connect_timeout: Duration,
     /// Request timeout (default 60 s).
@@ -55,6 +58,7 @@ impl ClientConfig {
             login: None,
             ca_cert: None,
             insecure: false,
+            insecure_http: false,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             bulk_size: MAX_BULK_SIZE,
@@ -96,6 +100,17 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Self, MatomoError> {
         let endpoint = endpoint_of(&config.url)?;
         let shown_url = shown_url(&config.url);
+        if is_plain_http_remote(&config.url) {
+            if !config.insecure_http {
+                return Err(MatomoError::Config(format!(
+                    "the Matomo URL {shown_url:?} is plain http:// to another machine: the token and the password would cross the network unencrypted. Set MATOMO_URL (or --url, or matomo.url) to its https:// address, or pass --insecure-http for a test instance on a trusted network (http:// is accepted without it only for 127.0.0.1, ::1 and localhost)"
+                )));
+            }
+            tracing::warn!(
+                "--insecure-http: the token is sent unencrypted to {}; anyone on the path can read it",
+                shown_url
+            );
+        }
         if config.insecure {
             tracing::warn!(
                 "--insecure: TLS certificates of {} are not verified; anyone on the path can read the token",
@@ -163,6 +178,13 @@ impl Client {
             .await
             .map_err(transport)?;
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            return Err(MatomoError::Redirected {
+                method: call.method.clone(),
+                status,
+                location: redirect_target(&response),
+            });
+        }
         let text = response.text().await.map_err(transport)?;
         let secrets: Vec<&Secret> = self
             .config
@@ -561,11 +583,14 @@ fn chunk_len(total: usize, size: usize) -> usize {
     total.div_ceil(chunks).max(1)
 }
 
-/// `{url}/index.php` from a base URL (a trailing `/` or `index.php` is accepted).
 /// An HTTP client builder with the configuration's user agent, timeouts and TLS
 /// settings (extra CA, `--insecure`): shared by the API client and the admin-page session.
+/// Redirects are never followed: on a 307 or 308 reqwest would POST the form body again,
+/// token or password included, to whatever the `Location` names. A 3xx answer is handed
+/// to the caller, which reports it (see [`redirect_target`]).
 pub(super) fn http_builder(config: &ClientConfig) -> Result<reqwest::ClientBuilder, MatomoError> {
     let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(format!("matoform/{}", env!("CARGO_PKG_VERSION")))
         .connect_timeout(config.connect_timeout)
         .timeout(config.request_timeout);
@@ -590,6 +615,45 @@ pub(super) fn http_builder(config: &ClientConfig) -> Result<reqwest::ClientBuild
     Ok(builder)
 }
 
+/// Where a redirect answer points, as it may be shown: the `Location` header resolved
+/// against the request URL, its password and query left out (see [`shown_url`]), or
+/// `(no Location header)`.
+pub(super) fn redirect_target(response: &reqwest::Response) -> String {
+    let Some(location) = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return "(no Location header)".to_string();
+    };
+    match response.url().join(location) {
+        Ok(target) => shown_url(target.as_str()),
+        Err(_) => shown_url(location),
+    }
+}
+
+/// True when `url` is plain `http://` to a host that is not this machine: a loopback
+/// address (127.0.0.0/8, `::1`) or `localhost` is accepted over http:// (the test
+/// instances), anything else needs `--insecure-http`. False for a URL that does not parse
+/// (refused elsewhere) and for `https://`.
+pub fn is_plain_http_remote(url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(url.trim()) else {
+        return false;
+    };
+    if parsed.scheme() != "http" {
+        return false;
+    }
+    match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => !ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            !name.trim_end_matches('.').eq_ignore_ascii_case("localhost")
+        }
+        None => true,
+    }
+}
+
+/// `{url}/index.php` from a base URL (a trailing `/` or `index.php` is accepted).
 fn endpoint_of(url: &str) -> Result<String, MatomoError> {
     let shown = shown_url(url);
     let parsed = url::Url::parse(url.trim()).map_err(|e| {
@@ -892,6 +956,44 @@ mod tests {
         );
     }
 
+    #[test]
+    fn plain_http_is_refused_for_other_machines_unless_insecure_http() {
+        for local in [
+            "http://127.0.0.1:8180/",
+            "http://127.10.0.3/matomo/",
+            "http://[::1]:8080/",
+            "http://localhost/",
+            "HTTP://LocalHost.:81/",
+            "https://stats.example.org/",
+            "not a url",
+        ] {
+            assert!(!is_plain_http_remote(local), "{local}");
+        }
+        for remote in [
+            "http://stats.example.org/",
+            "http://10.0.0.5/",
+            "http://[2001:db8::1]/",
+            "http://localhost.example.org/",
+            "http://128.0.0.1/",
+        ] {
+            assert!(is_plain_http_remote(remote), "{remote}");
+        }
+        let mut config = ClientConfig::new("http://ops:s3cret@stats.example.org/");
+        let Err(err) = Client::new(config.clone()) else {
+            panic!("accepted");
+        };
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "the Matomo URL \"http://ops:(redacted)@stats.example.org/\" is plain http:// to another machine"
+            ) && text.contains("pass --insecure-http"),
+            "{text}"
+        );
+        config.insecure_http = true;
+        assert!(Client::new(config).is_ok());
+        assert!(Client::new(ClientConfig::new("http://127.0.0.1:8180/")).is_ok());
+    }
+
     const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
     fn decode_recorded(version: &str, name: &str) -> Result<Value, MatomoError> {
@@ -1100,6 +1202,67 @@ mod tests {
         assert!(
             !logged.split("\r\n\r\n").next().unwrap().contains(TOKEN),
             "token in the URL or headers"
+        );
+    }
+
+    #[tokio::test]
+    async fn redirects_are_never_followed_and_name_their_target_without_secrets() {
+        let (elsewhere, elsewhere_log) =
+            serve(|_, _| Reply::json(200, r#"{"value":"5.0.2"}"#)).await;
+        for status in [301, 302, 303, 307, 308] {
+            let target = format!("{elsewhere}matomo/index.php?token_auth={TOKEN}");
+            let target = target.replacen("http://", "http://ops:s3cret@", 1);
+            let (url, log) = serve(move |_, _| Reply::Redirect(status, target.clone())).await;
+            let client = Client::new(config(&url)).unwrap();
+            let err = client
+                .read(&Call::new("API.getMatomoVersion"))
+                .await
+                .unwrap_err();
+            let MatomoError::Redirected {
+                status: got,
+                location,
+                ..
+            } = &err
+            else {
+                panic!("{status}: {err:?}");
+            };
+            assert_eq!(*got, status);
+            assert_eq!(
+                location,
+                &format!(
+                    "{}matomo/index.php?(redacted)",
+                    elsewhere.replacen("http://", "http://ops:(redacted)@", 1)
+                )
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("Matomo answered HTTP {status}, a redirect to "))
+                    && text.ends_with("set MATOMO_URL (or --url) to the final address"),
+                "{text}"
+            );
+            assert!(!text.contains(TOKEN) && !text.contains("s3cret"), "{text}");
+            assert!(!err.is_retryable());
+            assert_eq!(log.lock().unwrap().len(), 1, "{status}: asked once");
+            client
+                .write(&Call::new("SitesManager.setDefaultCurrency").with("defaultCurrency", "EUR"))
+                .await
+                .unwrap_err();
+        }
+        let (url, _) = serve(|_, _| Reply::Redirect(307, "/elsewhere/".into())).await;
+        let err = Client::new(config(&url))
+            .unwrap()
+            .read(&Call::new("API.getMatomoVersion"))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("a redirect to {url}elsewhere/;")),
+            "{err}"
+        );
+        assert!(
+            elsewhere_log.lock().unwrap().is_empty(),
+            "the redirect target was asked: {:?}",
+            elsewhere_log.lock().unwrap()
         );
     }
 

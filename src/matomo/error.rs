@@ -58,6 +58,20 @@ pub enum MatomoError {
         /// Retrying may help (connection error, timeout).
         retryable: bool,
     },
+    /// Matomo answered a redirect (3xx). It is never followed: the request body, token
+    /// and password included, would be sent again to the `Location` target.
+    #[error(
+        "{method}: Matomo answered HTTP {status}, a redirect to {location}; matoform never follows redirects with the token: set MATOMO_URL (or --url) to the final address"
+    )]
+    Redirected {
+        /// `Module.action`.
+        method: String,
+        /// HTTP status (301, 302, 303, 307, 308…).
+        status: u16,
+        /// The target, resolved against the request URL, its password and query left out
+        /// (see [`super::shown_url`]), or `(no Location header)`.
+        location: String,
+    },
     /// A bulk call answered fewer results than sub-requests (PHP `max_input_vars`).
     #[error(
         "API.getBulkRequest answered {got} results for {expected} requests: the answer was truncated (PHP max_input_vars?); lower --bulk-size"

@@ -8,9 +8,16 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
-    /// Wraps a secret, trimming surrounding whitespace (token files end with a newline).
+    /// Wraps a secret exactly as given: a password may begin or end with a space.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into().trim().to_string())
+        Self(value.into())
+    }
+
+    /// Wraps a token, surrounding whitespace removed: a token file ends with a newline,
+    /// and an API token is hexadecimal, so no whitespace of it is lost. Never for a
+    /// password (see [`Secret::new`]).
+    pub fn token(value: &str) -> Self {
+        Self(value.trim().to_string())
     }
 
     /// The secret value, for the request body only.
@@ -42,9 +49,18 @@ mod tests {
 
     #[test]
     fn never_prints_the_value() {
-        let secret = Secret::new("0123456789abcdef0123456789abcdef\n");
+        let secret = Secret::token("0123456789abcdef0123456789abcdef\n");
         assert_eq!(format!("{secret}"), "(redacted)");
         assert_eq!(format!("{secret:?}"), "(redacted)");
         assert_eq!(secret.expose(), "0123456789abcdef0123456789abcdef");
+    }
+
+    #[test]
+    fn a_password_is_kept_as_given_and_a_token_is_trimmed() {
+        assert_eq!(Secret::new(" pass word ").expose(), " pass word ");
+        assert_eq!(Secret::new("pw\n").expose(), "pw\n");
+        assert!(!Secret::new(" ").is_empty());
+        assert_eq!(Secret::token(" \tabc123\r\n").expose(), "abc123");
+        assert!(Secret::token("\n").is_empty());
     }
 }

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::client::http_builder;
+use super::client::{http_builder, redirect_target};
 use super::{Client, Secret, wire};
 use crate::desired::model::{ReferrerAnonymisation, ReportsKeep};
 use crate::live::{PrivacyState, RawDataState, ReportsState, RetentionState};
@@ -107,12 +107,14 @@ struct Session {
 }
 
 impl Session {
-    /// GET the login page for the nonce, POST the form; a redirect means logged in.
+    /// GET the login page for the nonce, POST the form; a 301/302/303 redirect means
+    /// logged in (Matomo answers 302 to `index.php`). Redirects are never followed (see
+    /// [`http_builder`]): a 307/308 answer to the form would mean POSTing the password
+    /// again elsewhere, and is refused naming its target.
     async fn open(client: &Client, login: &str, password: &Secret) -> Result<Self, String> {
         let http = http_builder(client.config())
             .map_err(|e| e.to_string())?
             .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let session = Self {
@@ -120,10 +122,7 @@ impl Session {
             endpoint: client.endpoint().to_string(),
         };
         let login_url = format!("{}?module=Login", session.endpoint);
-        let (status, page) = session.get(&login_url).await?;
-        if status != 200 {
-            return Err(format!("the login page answered HTTP {status}"));
-        }
+        let page = session.get(&login_url, "the login page").await?;
         let nonce = login_nonce(&page).ok_or(
             "the login page has no form_nonce field (is the Login plugin replaced, e.g. by single sign-on?)",
         )?;
@@ -144,8 +143,15 @@ impl Session {
             .await
             .map_err(|e| transport(&e))?;
         let status = response.status();
-        if status.is_redirection() {
+        if matches!(status.as_u16(), 301..=303) {
             return Ok(session);
+        }
+        if status.is_redirection() {
+            return Err(format!(
+                "the login form answered HTTP {}, a redirect to {}; matoform never sends the password there: set MATOMO_URL to the final address",
+                status.as_u16(),
+                redirect_target(&response)
+            ));
         }
         if status.as_u16() == 200 {
             return Err(
@@ -156,21 +162,29 @@ impl Session {
         Err(format!("the login form answered HTTP {}", status.as_u16()))
     }
 
-    /// One GET: status and body (not followed when redirected).
-    async fn get(&self, url: &str) -> Result<(u16, String), String> {
+    /// One GET of the page `what` (for messages): its body when it answers 200, else
+    /// why not. A redirect is not followed; the message names its target (without
+    /// password or query).
+    async fn get(&self, url: &str, what: &str) -> Result<String, String> {
         let response = self.http.get(url).send().await.map_err(|e| transport(&e))?;
-        let status = response.status().as_u16();
-        let text = response.text().await.map_err(|e| transport(&e))?;
-        Ok((status, text))
+        let status = response.status();
+        if status.is_redirection() {
+            return Err(format!(
+                "{what} answered HTTP {}, a redirect to {}",
+                status.as_u16(),
+                redirect_target(&response)
+            ));
+        }
+        if status.as_u16() != 200 {
+            return Err(format!("{what} answered HTTP {}", status.as_u16()));
+        }
+        response.text().await.map_err(|e| transport(&e))
     }
 
     /// The props of `entry` on the admin page `action`.
     async fn props(&self, action: &str, entry: &str) -> Result<Props, String> {
         let url = format!("{}?{}", self.endpoint, page_query(action));
-        let (status, page) = self.get(&url).await?;
-        if status != 200 {
-            return Err(format!("the page {action} answered HTTP {status}"));
-        }
+        let page = self.get(&url, &format!("the page {action}")).await?;
         let props = vue_props(&page, entry).map_err(|e| format!("page {action}: {e}"))?;
         if props
             .json("is-super-user")
@@ -536,6 +550,37 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[tokio::test]
+    async fn a_307_to_the_login_form_is_not_a_login_and_is_not_followed() {
+        use crate::matomo::ClientConfig;
+        use crate::matomo::test_support::{Reply, serve};
+
+        let (elsewhere, elsewhere_log) = serve(|_, _| Reply::json(200, "{}")).await;
+        let target = format!("{elsewhere}index.php?module=Login");
+        let (url, log) = serve(move |n, _| match n {
+            0 => Reply::Answer(
+                200,
+                "text/html",
+                "<input name=\"form_nonce\" value=\"ab12\">".into(),
+            ),
+            _ => Reply::Redirect(307, target.clone()),
+        })
+        .await;
+        let mut config = ClientConfig::new(&url);
+        config.login = Some("admin".into());
+        config.password = Some(Secret::new("pw "));
+        let client = Client::new(config).unwrap();
+        assert_eq!(read_admin_pages(&client).await, None);
+        let log = log.lock().unwrap().clone();
+        assert_eq!(log.len(), 2, "no admin page asked after a 307: {log:?}");
+        assert!(
+            log[1].ends_with("form_password=pw+&form_nonce=ab12"),
+            "{}",
+            log[1]
+        );
+        assert!(elsewhere_log.lock().unwrap().is_empty());
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub enum Reply {
     Answer(u16, &'static str, String),
     /// Accept the connection and never answer (a timeout).
     Hang,
+    /// A redirect: this status and `Location` header, empty body.
+    Redirect(u16, String),
 }
 
 impl Reply {
@@ -134,6 +136,13 @@ where
                         let text = format!(
                             "HTTP/1.1 {status} X\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                             body.len()
+                        );
+                        let _ = socket.write_all(text.as_bytes()).await;
+                        let _ = socket.shutdown().await;
+                    }
+                    Reply::Redirect(status, location) => {
+                        let text = format!(
+                            "HTTP/1.1 {status} X\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
                         );
                         let _ = socket.write_all(text.as_bytes()).await;
                         let _ = socket.shutdown().await;

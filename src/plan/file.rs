@@ -6,10 +6,11 @@ use anyhow::{Context, bail};
 
 use super::{PLAN_FORMAT_VERSION, Plan};
 
-/// Writes a plan file (JSON). The plan holds no secret.
+/// Writes a plan file (JSON), private and atomic (see [`crate::files`]). The plan holds
+/// no secret, but describes the instance.
 pub fn save(plan: &Plan, path: &Path) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(plan).context("serialising the plan")?;
-    std::fs::write(path, text + "\n")
+    crate::files::write_private(path, &(text + "\n"))
         .with_context(|| format!("cannot write the plan file {}", path.display()))
 }
 
