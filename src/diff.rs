@@ -492,6 +492,13 @@ fn diff_goals(
     }
     for (id, live_goal) in live_goals.iter().filter(|(id, _)| !used.contains(*id)) {
         let address = format!("{site_address}.goal[#{id}]");
+        // A goal no configuration can describe (import leaves it out) is not managed.
+        if let Some(reason) = crate::import::unrepresentable_goal(live_goal) {
+            out.warnings.push(format!(
+                "{address}: {reason}; it is not managed, so it is left as it is (delete it in Matomo if it is not wanted)"
+            ));
+            continue;
+        }
         out.fingerprints
             .insert(address.clone(), fingerprint(live_goal));
         out.changes

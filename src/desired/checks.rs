@@ -578,6 +578,42 @@ fn check_goals(checker: &mut Checker, goals: &serde_json::Map<String, Value>, si
         if attribute == "manually" {
             continue;
         }
+        if attribute == "visit_nb_pageviews" {
+            checker.push(
+                checker.at(&format!("{base}/match_attribute")),
+                format!(
+                    "goal `{key}`: `visit_nb_pageviews` is not a Matomo match attribute (Matomo stores it, then matches every URL containing the pattern)"
+                ),
+                Some("Matomo has no page-view-count goal: use `visit_duration` (minutes, `pattern_type: greater_than`), or match a URL".into()),
+            );
+            continue;
+        }
+        // Matomo (5.0.2 and 5.7, Goals API `checkPatternType`): `visit_duration` is the
+        // only numeric attribute and takes only `greater_than`; the others never take it.
+        let numeric = attribute == "visit_duration";
+        let type_at = if goal.get("pattern_type").is_some() {
+            checker.at(&format!("{base}/pattern_type"))
+        } else {
+            checker.key_at(&base)
+        };
+        if numeric && pattern_type != "greater_than" {
+            checker.push(
+                type_at,
+                format!(
+                    "goal `{key}` matches on `visit_duration`, which Matomo compares only with `greater_than` (it refuses `{pattern_type}`)"
+                ),
+                Some("add `pattern_type: greater_than`".into()),
+            );
+        } else if !numeric && pattern_type == "greater_than" {
+            checker.push(
+                type_at,
+                format!(
+                    "goal `{key}`: `greater_than` works only with `match_attribute: visit_duration` (Matomo refuses it for `{attribute}`)"
+                ),
+                Some("use `pattern_type: contains`, `exact` or `regex`".into()),
+            );
+            continue;
+        }
         let Some(pattern) = pattern.filter(|p| !p.is_empty()) else {
             checker.push(
                 checker.key_at(&base),
@@ -587,6 +623,22 @@ fn check_goals(checker: &mut Checker, goals: &serde_json::Map<String, Value>, si
             continue;
         };
         let at = checker.at(&format!("{base}/pattern"));
+        if numeric {
+            if !pattern
+                .trim()
+                .parse::<f64>()
+                .is_ok_and(|m| m.is_finite() && m >= 0.0)
+            {
+                checker.push(
+                    at,
+                    format!(
+                        "goal `{key}`: a `visit_duration` pattern is a number of minutes (Matomo refuses `{pattern}`)"
+                    ),
+                    Some("write the minutes as a quoted number, e.g. `pattern: \"5\"`".into()),
+                );
+            }
+            continue;
+        }
         match pattern_type {
             "regex" => {
                 if let Err(err) = fancy_regex::Regex::new(pattern) {
