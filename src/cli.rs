@@ -131,7 +131,8 @@ pub struct PlanArgs {
     /// Limit the plan to these site keys (repeatable).
     #[arg(long = "site", value_name = "KEY")]
     pub sites: Vec<String>,
-    /// Plan against a saved live-state snapshot instead of Matomo (no network, no token).
+    /// Plan against a saved live-state snapshot instead of Matomo (no network, no token);
+    /// it must have been taken with this configuration (`snapshot -c`), else it is refused.
     #[arg(long, value_name = "FILE")]
     pub live_snapshot: Option<PathBuf>,
     /// Read per-site objects one request at a time instead of in bulk (slow; for comparison).

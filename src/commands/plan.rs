@@ -19,7 +19,16 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
     let plan = match &args.live_snapshot {
         Some(path) => {
             let live = context::read_snapshot(path)?;
-            let bindings = context::bind_snapshot(&desired, &live, &args.sites)?;
+            let retake = format!(
+                "matoform snapshot {}-o {}",
+                args.config
+                    .config
+                    .as_ref()
+                    .map(|c| format!("-c {} ", c.display()))
+                    .unwrap_or_default(),
+                path.display()
+            );
+            let bindings = context::bind_snapshot(&desired, &live, &args.sites, &retake)?;
             context::build_plan(
                 &loaded,
                 &desired,
