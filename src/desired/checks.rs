@@ -500,18 +500,137 @@ fn check_timezone(checker: &mut Checker, value: Option<&Value>, pointer: &str) {
     if timezones().contains(tz) {
         return;
     }
-    let fix = match timezones().iter().find(|t| t.eq_ignore_ascii_case(tz)) {
-        Some(exact) => format!("did you mean `{exact}`?"),
-        None => match did_you_mean(tz, timezones().iter().copied()) {
-            Some(candidate) => format!("did you mean `{candidate}`?"),
-            None => "use an IANA name Matomo knows (`Europe/Paris`), `UTC`, or an offset such as `UTC+2` or `UTC+5.5`".into(),
-        },
+    let fix = match suggest_timezone(tz) {
+        Ok(candidate) => format!("did you mean `{candidate}`?"),
+        Err(Some(fix)) => fix,
+        Err(None) => "use an IANA name Matomo knows (`Europe/Paris`), `UTC`, or an offset such as `UTC+2` or `UTC+5.5`".into(),
     };
     checker.push(
         checker.at(pointer),
         format!("unknown timezone `{tz}` in {}", display_path(pointer)),
         Some(fix),
     );
+}
+
+/// Legacy IANA names (and common abbreviations) → the name Matomo lists. Only pairs
+/// whose target is in Matomo's list and whose source is not (a unit test checks).
+const TIMEZONE_ALIASES: &[(&str, &str)] = &[
+    ("America/Buenos_Aires", "America/Argentina/Buenos_Aires"),
+    ("America/Godthab", "America/Nuuk"),
+    ("America/Indianapolis", "America/Indiana/Indianapolis"),
+    ("America/Louisville", "America/Kentucky/Louisville"),
+    ("America/Montreal", "America/Toronto"),
+    ("Asia/Calcutta", "Asia/Kolkata"),
+    ("Asia/Dacca", "Asia/Dhaka"),
+    ("Asia/Istanbul", "Europe/Istanbul"),
+    ("Asia/Katmandu", "Asia/Kathmandu"),
+    ("Asia/Macao", "Asia/Macau"),
+    ("Asia/Rangoon", "Asia/Yangon"),
+    ("Asia/Saigon", "Asia/Ho_Chi_Minh"),
+    ("Asia/Tel_Aviv", "Asia/Jerusalem"),
+    ("Asia/Thimbu", "Asia/Thimphu"),
+    ("Asia/Ujung_Pandang", "Asia/Makassar"),
+    ("Asia/Ulan_Bator", "Asia/Ulaanbaatar"),
+    ("Atlantic/Faeroe", "Atlantic/Faroe"),
+    ("Etc/GMT", "UTC"),
+    ("Etc/UTC", "UTC"),
+    ("Europe/Belfast", "Europe/London"),
+    ("Europe/Kiev", "Europe/Kyiv"),
+    ("GMT", "UTC"),
+    ("Pacific/Ponape", "Pacific/Pohnpei"),
+    ("Pacific/Truk", "Pacific/Chuuk"),
+    ("US/Central", "America/Chicago"),
+    ("US/Eastern", "America/New_York"),
+    ("US/Mountain", "America/Denver"),
+    ("US/Pacific", "America/Los_Angeles"),
+    ("Zulu", "UTC"),
+];
+
+/// A name Matomo knows for an unknown time zone: the same name in another case, the
+/// current name of a legacy one (`Asia/Calcutta` → `Asia/Kolkata`), Matomo's form of an
+/// offset (`UTC+5:30`, `GMT+05:30`, `+0530` → `UTC+5.5`), else the closest spelling.
+/// `Err` carries a fix when the offset is one Matomo does not have.
+fn suggest_timezone(tz: &str) -> Result<&'static str, Option<String>> {
+    let known = timezones();
+    if let Some(exact) = known.iter().find(|t| t.eq_ignore_ascii_case(tz)) {
+        return Ok(exact);
+    }
+    if let Some((_, target)) = TIMEZONE_ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(tz.trim()))
+    {
+        if let Some(target) = known.get(target) {
+            return Ok(target);
+        }
+    }
+    if let Some(name) = offset_name(tz) {
+        return match known.get(name.as_str()) {
+            Some(found) => Ok(found),
+            None => Err(Some(format!(
+                "Matomo has no offset `{name}`: use the IANA name of the place, e.g. `Europe/Paris`"
+            ))),
+        };
+    }
+    did_you_mean(tz, known.iter().copied()).ok_or(None)
+}
+
+/// Matomo's name of a UTC offset written as `UTC+5:30`, `UTC+05:30`, `GMT-3`,
+/// `+0530`, `UTC+5h30`…: `UTC+5.5` (decimal hours), `UTC` for zero. `None` when `tz`
+/// is not an offset.
+fn offset_name(tz: &str) -> Option<String> {
+    let text = tz.trim();
+    let upper = text.to_ascii_uppercase();
+    let rest = ["UTC", "GMT", "UT"]
+        .iter()
+        .find_map(|prefix| upper.strip_prefix(prefix))
+        .unwrap_or(&upper)
+        .trim();
+    let (sign, rest) = match rest.chars().next()? {
+        '+' => ('+', &rest[1..]),
+        '-' => ('-', &rest[1..]),
+        _ => return None,
+    };
+    let rest = rest.trim();
+    let (hours, minutes) = match rest.split_once([':', 'H', '.']) {
+        Some((h, m)) if rest.contains('.') => {
+            // Already decimal hours (`UTC+05.5`).
+            let value: f64 = format!("{h}.{m}").parse().ok()?;
+            return offset_from_minutes(sign, (value * 60.0).round() as u32);
+        }
+        Some((h, m)) => (h, if m.is_empty() { "0" } else { m }),
+        None if rest.len() == 4 => rest.split_at(2),
+        None => (rest, "0"),
+    };
+    if hours.is_empty()
+        || hours.len() > 2
+        || minutes.len() > 2
+        || !hours
+            .chars()
+            .chain(minutes.chars())
+            .all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let hours: u32 = hours.parse().ok()?;
+    let minutes: u32 = minutes.parse().ok()?;
+    if minutes >= 60 {
+        return None;
+    }
+    offset_from_minutes(sign, hours * 60 + minutes)
+}
+
+fn offset_from_minutes(sign: char, total: u32) -> Option<String> {
+    if total > 14 * 60 {
+        return None;
+    }
+    if total == 0 {
+        return Some("UTC".into());
+    }
+    let hours = f64::from(total) / 60.0;
+    // Decimal hours as Matomo writes them: `5`, `5.5`, `5.75`.
+    let number = format!("{hours:.2}");
+    let number = number.trim_end_matches('0').trim_end_matches('.');
+    Some(format!("UTC{sign}{number}"))
 }
 
 fn check_currency(checker: &mut Checker, value: Option<&Value>, pointer: &str) {
@@ -724,6 +843,50 @@ fn check_dimensions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timezone_suggestions_prefer_aliases_and_offsets() {
+        let cases = [
+            ("UTC+5:30", "UTC+5.5"),
+            ("UTC+05:30", "UTC+5.5"),
+            ("GMT+5:30", "UTC+5.5"),
+            ("+05:30", "UTC+5.5"),
+            ("+0530", "UTC+5.5"),
+            ("utc+5.5", "UTC+5.5"),
+            ("UTC+5:45", "UTC+5.75"),
+            ("UTC-03:00", "UTC-3"),
+            ("GMT+1", "UTC+1"),
+            ("UTC+00:00", "UTC"),
+            ("UTC+12:45", "UTC+12.75"),
+            ("Asia/Calcutta", "Asia/Kolkata"),
+            ("asia/saigon", "Asia/Ho_Chi_Minh"),
+            ("Europe/Kiev", "Europe/Kyiv"),
+            ("America/Buenos_Aires", "America/Argentina/Buenos_Aires"),
+            ("europe/paris", "Europe/Paris"),
+            ("Europe/Pariss", "Europe/Paris"),
+        ];
+        for (written, expected) in cases {
+            assert_eq!(suggest_timezone(written), Ok(expected), "{written}");
+        }
+        // An offset Matomo does not have is said so, not matched to a neighbour.
+        let Err(Some(fix)) = suggest_timezone("UTC+3:45") else {
+            panic!("UTC+3:45 has no suggestion");
+        };
+        assert!(fix.starts_with("Matomo has no offset `UTC+3.75`"), "{fix}");
+        assert_eq!(offset_name("Paris"), None);
+        assert_eq!(offset_name("UTC+5:99"), None);
+    }
+
+    #[test]
+    fn timezone_aliases_point_from_unknown_names_to_known_ones() {
+        for (alias, target) in TIMEZONE_ALIASES {
+            assert!(!timezones().contains(alias), "{alias} is in Matomo's list");
+            assert!(
+                timezones().contains(target),
+                "{target} is not in Matomo's list"
+            );
+        }
+    }
 
     #[test]
     fn urls_normalise() {
