@@ -249,7 +249,7 @@ pub async fn read_instance(
     let mut privacy = privacy;
     let mut retention = None;
     if session::configured(client) {
-        if let Some(pages) = session::read_admin_pages(client).await {
+        if let Some(pages) = session::read_admin_pages(client, !info.anonymisation_reader).await {
             if privacy.is_none() {
                 privacy = pages.privacy;
             }
