@@ -20,7 +20,8 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
-    /// Never use colour (also: NO_COLOR).
+    /// Never use colour, in the output or the log lines (also: NO_COLOR). Colour is used
+    /// on a terminal, or when CLICOLOR_FORCE is set.
     #[arg(long, global = true)]
     pub no_color: bool,
 }
