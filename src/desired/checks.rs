@@ -785,6 +785,60 @@ fn check_goals(checker: &mut Checker, goals: &serde_json::Map<String, Value>, si
     }
 }
 
+/// The characters Matomo refuses in a custom dimension name (`Dimension/Name.php`,
+/// `getBlockedCharacters`, the same in 5.0.2 and 5.7), and the quotes: the API
+/// HTML-escapes its input first (`'` becomes `&#039;`, `"` `&quot;`), and the `&` of the
+/// escape is refused in turn.
+const DIMENSION_NAME_REFUSED: [char; 8] = ['/', '\\', '&', '.', '<', '>', '\'', '"'];
+
+/// Matomo's checks of a custom dimension name: not empty (nor `0`), at most 255 bytes, none of
+/// [`DIMENSION_NAME_REFUSED`].
+fn check_dimension_name(checker: &mut Checker, key: &str, name: &str, pointer: &str) {
+    let at = checker.at(pointer);
+    // PHP's `empty()`: "" and "0".
+    if name.is_empty() || name == "0" {
+        checker.push(
+            at,
+            format!("custom dimension `{key}` has no name (Matomo requires one; `{name}` is empty to it)"),
+            Some("give the dimension a name".into()),
+        );
+        return;
+    }
+    let refused: Vec<String> = DIMENSION_NAME_REFUSED
+        .iter()
+        .filter(|c| name.contains(**c))
+        .map(|c| format!("`{c}`"))
+        .collect();
+    if !refused.is_empty() {
+        let apostrophe = if name.contains('\'') {
+            " (for an apostrophe, the typographic `’` is accepted)"
+        } else {
+            ""
+        };
+        checker.push(
+            at.clone(),
+            format!(
+                "custom dimension `{key}`: Matomo refuses the name `{name}`, which contains {}",
+                refused.join(", ")
+            ),
+            Some(format!(
+                "remove {} from the name: Matomo refuses / \\ & . < > and quotes in dimension names{apostrophe}",
+                refused.join(", ")
+            )),
+        );
+    }
+    if name.len() > 255 {
+        checker.push(
+            at,
+            format!(
+                "custom dimension `{key}`: the name is {} bytes long, Matomo allows 255",
+                name.len()
+            ),
+            Some("shorten the name".into()),
+        );
+    }
+}
+
 fn check_dimensions(
     checker: &mut Checker,
     dimensions: &serde_json::Map<String, Value>,
@@ -792,6 +846,9 @@ fn check_dimensions(
 ) {
     for (key, dimension) in dimensions {
         let base = format!("{site_pointer}/custom_dimensions/{}", escape(key));
+        if let Some(name) = dimension.get("name").and_then(Value::as_str) {
+            check_dimension_name(checker, key, name, &format!("{base}/name"));
+        }
         let scope = dimension.get("scope").and_then(Value::as_str).unwrap_or("");
         let Some(extractions) = dimension.get("extractions").and_then(Value::as_array) else {
             continue;
