@@ -1,5 +1,6 @@
-//! Goals Matomo compares numerically (issue 12, point 8): `visit_duration` takes only
-//! `pattern_type: greater_than` and a number of minutes.
+//! What Matomo accepts in goals and custom dimensions (issue 12, points 8 and 9):
+//! `visit_duration` takes only `pattern_type: greater_than` and a number of minutes;
+//! a dimension name Matomo refuses cannot be written, even to change another field.
 
 mod common;
 
@@ -45,4 +46,60 @@ sites:
     let planned = plan(&work, &fake);
     expect_code(&planned, 0);
     assert_eq!(planned.last_line(), NO_CHANGES, "{}", planned.stdout);
+}
+
+/// A custom dimension whose live name Matomo now refuses (created before Matomo blocked
+/// these characters) imports and plans as it is, but a change to it cannot be applied:
+/// Matomo checks the name on every write. The plan refuses the change with the fix,
+/// instead of an apply that fails.
+#[test]
+fn a_change_to_a_dimension_with_a_legacy_name_is_refused_by_plan() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    fake.update(|s| {
+        s.custom_dimensions.insert(
+            3,
+            vec![fake_matomo::CustomDimension {
+                id: 1,
+                name: "Email de l'usager".into(),
+                index: 1,
+                scope: "visit".into(),
+                active: true,
+                extractions: Vec::new(),
+                case_sensitive: false,
+            }],
+        );
+    });
+    let config = |active: bool| {
+        format!(
+            r#"
+policy: {{ profile: none }}
+sites:
+  blog:
+    id: 3
+    name: Blog US
+    urls: [https://blog.example.com]
+    custom_dimensions:
+      email:
+        id: 1
+        name: Email de l'usager
+        scope: visit
+        active: {active}
+"#
+        )
+    };
+    let work = Workdir::with_config(&config(true));
+    let planned = plan(&work, &fake);
+    expect_code(&planned, 0);
+    assert_eq!(planned.last_line(), NO_CHANGES, "{}", planned.stdout);
+
+    work.set_config(&config(false));
+    let planned = plan(&work, &fake);
+    expect_code(&planned, 1);
+    assert!(
+        planned.stderr.contains(
+            "Error: site[blog].custom_dimension[email]: this change cannot be applied, Matomo checks the name with every change: Matomo refuses the name `Email de l'usager`, which contains `'`; remove `'` from the name"
+        ),
+        "{}",
+        planned.stderr
+    );
 }

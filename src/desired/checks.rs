@@ -791,18 +791,16 @@ fn check_goals(checker: &mut Checker, goals: &serde_json::Map<String, Value>, si
 /// escape is refused in turn.
 const DIMENSION_NAME_REFUSED: [char; 8] = ['/', '\\', '&', '.', '<', '>', '\'', '"'];
 
-/// Matomo's checks of a custom dimension name: not empty (nor `0`), at most 255 bytes, none of
-/// [`DIMENSION_NAME_REFUSED`].
-fn check_dimension_name(checker: &mut Checker, key: &str, name: &str, pointer: &str) {
-    let at = checker.at(pointer);
-    // PHP's `empty()`: "" and "0".
+/// Why Matomo refuses a custom dimension name, and the fix, or `None`: empty (PHP's
+/// `empty()`: `""`, `"0"`), over 255 bytes, or with one of [`DIMENSION_NAME_REFUSED`].
+/// Matomo checks the name on every write of a dimension, an update of another field
+/// included.
+pub fn dimension_name_problem(name: &str) -> Option<(String, String)> {
     if name.is_empty() || name == "0" {
-        checker.push(
-            at,
-            format!("custom dimension `{key}` has no name (Matomo requires one; `{name}` is empty to it)"),
-            Some("give the dimension a name".into()),
-        );
-        return;
+        return Some((
+            format!("Matomo requires a name (`{name}` is empty to it)"),
+            "give the dimension a name".into(),
+        ));
     }
     let refused: Vec<String> = DIMENSION_NAME_REFUSED
         .iter()
@@ -815,27 +813,33 @@ fn check_dimension_name(checker: &mut Checker, key: &str, name: &str, pointer: &
         } else {
             ""
         };
-        checker.push(
-            at.clone(),
+        return Some((
             format!(
-                "custom dimension `{key}`: Matomo refuses the name `{name}`, which contains {}",
+                "Matomo refuses the name `{name}`, which contains {}",
                 refused.join(", ")
             ),
-            Some(format!(
+            format!(
                 "remove {} from the name: Matomo refuses / \\ & . < > and quotes in dimension names{apostrophe}",
                 refused.join(", ")
-            )),
-        );
+            ),
+        ));
     }
     if name.len() > 255 {
-        checker.push(
-            at,
-            format!(
-                "custom dimension `{key}`: the name is {} bytes long, Matomo allows 255",
-                name.len()
-            ),
-            Some("shorten the name".into()),
-        );
+        return Some((
+            format!("the name is {} bytes long, Matomo allows 255", name.len()),
+            "shorten the name".into(),
+        ));
+    }
+    None
+}
+
+/// Refuses a name Matomo refuses, for a dimension without an `id` (to be created, or
+/// bound by name). A dimension bound by `id` may carry a name Matomo accepted before it
+/// refused these characters: `plan` refuses it only when a change would send it.
+fn check_dimension_name(checker: &mut Checker, key: &str, name: &str, pointer: &str) {
+    if let Some((reason, fix)) = dimension_name_problem(name) {
+        let at = checker.at(pointer);
+        checker.push(at, format!("custom dimension `{key}`: {reason}"), Some(fix));
     }
 }
 
@@ -846,7 +850,12 @@ fn check_dimensions(
 ) {
     for (key, dimension) in dimensions {
         let base = format!("{site_pointer}/custom_dimensions/{}", escape(key));
-        if let Some(name) = dimension.get("name").and_then(Value::as_str) {
+        let by_name = dimension.get("id").is_none_or(Value::is_null);
+        if let Some(name) = dimension
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|_| by_name)
+        {
             check_dimension_name(checker, key, name, &format!("{base}/name"));
         }
         let scope = dimension.get("scope").and_then(Value::as_str).unwrap_or("");
