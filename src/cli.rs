@@ -20,7 +20,8 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
-    /// Never use colour (also: NO_COLOR).
+    /// Never use colour, in the output or the log lines (also: NO_COLOR). Colour is used
+    /// on a terminal, or when CLICOLOR_FORCE is set.
     #[arg(long, global = true)]
     pub no_color: bool,
 }
@@ -137,7 +138,8 @@ pub struct PlanArgs {
     /// Limit the plan to these site keys (repeatable).
     #[arg(long = "site", value_name = "KEY")]
     pub sites: Vec<String>,
-    /// Plan against a saved live-state snapshot instead of Matomo (no network, no token).
+    /// Plan against a saved live-state snapshot instead of Matomo (no network, no token);
+    /// it must have been taken with this configuration (`snapshot -c`), else it is refused.
     #[arg(long, value_name = "FILE")]
     pub live_snapshot: Option<PathBuf>,
     /// Read per-site objects one request at a time instead of in bulk (slow; for comparison).

@@ -171,19 +171,18 @@ pub fn site_to_config(site: &SiteState) -> Site {
         public_stats: site.public_stats,
         compliance_mode: site.compliance_mode,
         // A goal matoform cannot write back as it is would be rewritten by the next
-        // apply: such a site's goals are left unmanaged (see `unknown_goal_values`).
-        goals: site
-            .goals
-            .as_ref()
-            .filter(|_| unknown_goal_values(site).is_empty())
-            .map(|goals| {
-                let list: Vec<&GoalState> = goals.values().collect();
-                keys_by_id(list.iter().map(|g| (g.name.as_str(), g.id)), "goal")
-                    .into_iter()
-                    .zip(list)
-                    .map(|(key, goal)| (key, goal_to_config(goal)))
-                    .collect()
-            }),
+        // apply: it is left out (see `unrepresentable_goal`), and plan leaves it alone.
+        goals: site.goals.as_ref().map(|goals| {
+            let list: Vec<&GoalState> = goals
+                .values()
+                .filter(|goal| unrepresentable_goal(goal).is_none())
+                .collect();
+            keys_by_id(list.iter().map(|g| (g.name.as_str(), g.id)), "goal")
+                .into_iter()
+                .zip(list)
+                .map(|(key, goal)| (key, goal_to_config(goal)))
+                .collect()
+        }),
         custom_dimensions: site.custom_dimensions.as_ref().map(|dims| {
             let list: Vec<&DimensionState> = dims.values().collect();
             keys_by_id(list.iter().map(|d| (d.name.as_str(), d.id)), "dimension")
@@ -195,49 +194,71 @@ pub fn site_to_config(site: &SiteState) -> Site {
     }
 }
 
-/// The goals of a live site whose match attribute or pattern type matoform does not
-/// know (Matomo does not validate them), one description each. Import leaves such a
-/// site's goals out, unmanaged, rather than turn them into `url` goals.
-pub fn unknown_goal_values(site: &SiteState) -> Vec<String> {
-    let mut out = Vec::new();
-    for goal in site.goals.iter().flat_map(|goals| goals.values()) {
-        let attribute = match_attribute(&goal.match_attribute);
-        if attribute.is_none() {
-            out.push(format!(
-                "goal {} (\"{}\") has the match attribute `{}`",
-                goal.id, goal.name, goal.match_attribute
-            ));
-        } else if attribute != Some(MatchAttribute::Manually)
-            && serde_json::from_value::<PatternType>(serde_json::Value::String(
-                goal.pattern_type.clone(),
-            ))
-            .is_err()
-        {
-            out.push(format!(
-                "goal {} (\"{}\") has the pattern type `{}`",
-                goal.id, goal.name, goal.pattern_type
+/// Why a configuration cannot describe a live goal as it is, or `None` when it can.
+/// Matomo does not validate match attributes, so a goal created outside matoform can
+/// hold one matoform does not know, or a combination `validate` refuses (see
+/// [`MatchAttribute`]). Import leaves such a goal out and `plan` leaves it alone, rather
+/// than turn it into a `url` goal or delete it.
+pub fn unrepresentable_goal(goal: &GoalState) -> Option<String> {
+    let what = format!("goal {} (\"{}\")", goal.id, goal.name);
+    let Some(attribute) = match_attribute(&goal.match_attribute) else {
+        return Some(format!(
+            "{what} has the match attribute `{}` that matoform does not know",
+            goal.match_attribute
+        ));
+    };
+    match attribute {
+        MatchAttribute::Manually => return None,
+        MatchAttribute::VisitNbPageviews => {
+            return Some(format!(
+                "{what} has the match attribute `visit_nb_pageviews`, which Matomo matches like a URL containing the pattern"
             ));
         }
+        _ => {}
     }
-    out
+    let Ok(pattern_type) =
+        serde_json::from_value::<PatternType>(serde_json::Value::String(goal.pattern_type.clone()))
+    else {
+        return Some(format!(
+            "{what} has the pattern type `{}` that matoform does not know",
+            goal.pattern_type
+        ));
+    };
+    let numeric = attribute == MatchAttribute::VisitDuration;
+    if numeric != (pattern_type == PatternType::GreaterThan) {
+        return Some(format!(
+            "{what} has the pattern type `{}` with the match attribute `{}`, which Matomo refuses",
+            goal.pattern_type, goal.match_attribute
+        ));
+    }
+    if numeric && goal.pattern.trim().parse::<f64>().is_err() {
+        return Some(format!(
+            "{what} has the pattern `{}`, not a number of minutes",
+            goal.pattern
+        ));
+    }
+    None
 }
 
-/// Notes on what `to_config` left out of each site, by site key: goals with values
-/// matoform does not know.
+/// Notes on what `to_config` left out of each site, by site key: goals a configuration
+/// cannot describe, one note per goal.
 pub fn site_notes(live: &LiveState) -> Vec<(String, String)> {
     let sites: Vec<&SiteState> = live.sites.values().collect();
     let keys = keys_by_id(sites.iter().map(|s| (s.name.as_str(), s.id)), "site");
     keys.into_iter()
         .zip(sites)
-        .filter_map(|(key, site)| {
-            let unknown = unknown_goal_values(site);
-            (!unknown.is_empty()).then(|| {
-                let note = format!(
-                    "sites.{key}.goals: {} that matoform does not know; the site's goals are left out (not managed) so that apply does not rewrite them",
-                    unknown.join(", ")
-                );
-                (key, note)
-            })
+        .flat_map(|(key, site)| {
+            site.goals
+                .iter()
+                .flat_map(|goals| goals.values())
+                .filter_map(unrepresentable_goal)
+                .map(|reason| {
+                    let note = format!(
+                        "sites.{key}.goals: {reason}; it is left out (not managed): plan and apply leave it as it is"
+                    );
+                    (key.clone(), note)
+                })
+                .collect::<Vec<_>>()
         })
         .collect()
 }

@@ -6,7 +6,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = matoform::cli::Cli::parse();
-    matoform::commands::init_logging(cli.verbose);
+    matoform::commands::init_logging(cli.verbose, cli.no_color);
     match matoform::commands::run(cli) {
         Ok(outcome) => outcome.into(),
         Err(err) => {

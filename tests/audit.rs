@@ -346,3 +346,53 @@ wiki   3   compliant      off             cnil.exclude-unknown-urls (warning)
         serde_json::json!(["retention"])
     );
 }
+
+/// Runs `audit` with another token than the superuser's.
+fn run_as(fake: &FakeMatomo, token: &str, args: &[&str]) -> (i32, String, String) {
+    let output = matoform(fake)
+        .env("MATOMO_TOKEN", token)
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A token that administers no site printed "0 of 0 sites compliant" and exited 0: a
+/// mis-scoped cron token looked healthy. Now audit exits 1 and names the token's rights.
+#[test]
+fn a_token_that_administers_no_site_is_refused() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    // The viewer views site 1 and administers nothing.
+    let (code, stdout, stderr) = run_as(&fake, fake_matomo::VIEWER_TOKEN, &["audit"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "Error: the token has view access to 1 site and admin access to none: audit reads the sites a token administers, so it would judge nothing and pass; use a token with admin access to the sites to audit (or a superuser token for the whole instance)\n"
+    );
+
+    // A token with no access at all: Matomo itself refuses it (already exit 1).
+    const NOBODY: &str = "fake0nobody0token000000000000009";
+    fake.update(|s| {
+        s.users.insert(
+            "nobody".into(),
+            fake_matomo::User {
+                token: NOBODY.into(),
+                secure_only: false,
+                superuser: false,
+                password: String::new(),
+                access: Default::default(),
+            },
+        );
+    });
+    let (code, _, stderr) = run_as(&fake, NOBODY, &["audit"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("requires view access for at least one website"),
+        "{stderr}"
+    );
+}

@@ -738,7 +738,10 @@ fn offline_commands_need_no_token_and_make_no_request() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("take it again with `matoform snapshot -c CONFIG -o FILE`"),
+        stderr.contains(&format!(
+            "take it again with this configuration: `matoform snapshot -c {out_str} -o {}`",
+            sites_only.display()
+        )),
         "{stderr}"
     );
 

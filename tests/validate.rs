@@ -259,3 +259,26 @@ fn schema_is_fresh() {
         "schema/matoform.schema.json is stale. Regenerate it: cargo run -- schema > schema/matoform.schema.json"
     );
 }
+
+/// Time zone suggestions came from spelling alone: `UTC+5:30` suggested `UTC+5.75` and
+/// `Asia/Calcutta` suggested `Asia/Kamchatka`. Now offsets and legacy names come first.
+#[test]
+fn timezone_fixes_name_matomo_offsets_and_current_names() {
+    let case = "tests/broken/44-timezone-aliases-and-offsets.yaml";
+    let (code, _, stderr) = validate(case);
+    assert_eq!(code, 1, "{stderr}");
+    let fixes: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("  fix: "))
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            "did you mean `UTC+5.5`?",
+            "did you mean `Asia/Kolkata`?",
+            "did you mean `UTC+5.75`?",
+            "Matomo has no offset `UTC+3.75`: use the IANA name of the place, e.g. `Europe/Paris`",
+        ],
+        "{stderr}"
+    );
+}

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use anyhow::bail;
+
 use super::context;
 use crate::cli::{AuditArgs, Format};
 use crate::desired::model::{ComplianceMode, Config};
@@ -18,11 +20,28 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Outcome> {
         None
     };
     let live = match &args.live_snapshot {
-        Some(path) => context::read_snapshot(path)?,
+        Some(path) => {
+            let live = context::read_snapshot(path)?;
+            if administers_nothing(&live) {
+                bail!(
+                    "{}: the snapshot was taken with a token that has admin access to no site: there is nothing to audit, and an empty audit would pass; take the snapshot with a token with admin access to the sites to audit",
+                    path.display()
+                );
+            }
+            live
+        }
         None => {
             let client = context::client(&args.connection, loaded.as_ref(), 4)?;
             let runtime = context::runtime()?;
-            runtime.block_on(context::read_all(&client, &[]))?
+            let live = runtime.block_on(context::read_all(&client, &[]))?;
+            if administers_nothing(&live) {
+                let viewed = runtime.block_on(crate::live::read::count_sites_with_view(&client))?;
+                bail!(
+                    "the token has view access to {} and admin access to none: audit reads the sites a token administers, so it would judge nothing and pass; use a token with admin access to the sites to audit (or a superuser token for the whole instance)",
+                    crate::render::plural(viewed, "site", "sites")
+                );
+            }
+            live
         }
     };
     let (config, site_ids) = audited(&live, loaded.as_ref().map(|l| &l.config));
@@ -45,6 +64,13 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// Whether the live state was read with a token that administers no site (and is not
+/// superuser, whose instance settings are still judged): an audit of it would judge
+/// nothing and pass, so a mis-scoped token would look healthy.
+fn administers_nothing(live: &LiveState) -> bool {
+    !live.matomo.superuser && live.sites.is_empty()
 }
 
 /// The live state as a configuration to audit: keys from the configuration where it

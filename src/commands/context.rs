@@ -185,6 +185,11 @@ pub async fn read_live(
         matomo: info,
         sites: detailed.into_iter().map(|s| (s.id, s)).collect(),
         unmanaged_site_ids: bindings.unmanaged.clone(),
+        unmanaged_site_urls: listed
+            .iter()
+            .filter(|s| bindings.unmanaged.contains(&s.id) && !wanted.contains(&s.id))
+            .map(|s| (s.id, s.urls.clone()))
+            .collect(),
         instance,
     };
     Ok((live, bindings))
@@ -215,6 +220,7 @@ pub async fn read_all(client: &Client, ids: &[u64]) -> anyhow::Result<LiveState>
         matomo: info,
         sites: sites.into_iter().map(|s| (s.id, s)).collect(),
         unmanaged_site_ids: Vec::new(),
+        unmanaged_site_urls: Default::default(),
         instance,
     })
 }
@@ -233,42 +239,79 @@ pub fn bind(
 }
 
 /// Bindings for a snapshot: every site in it is a candidate. Refuses, with the fix, a
-/// snapshot that lacks what the configuration needs (the instance settings, or sites
-/// the configuration binds by id that were only listed).
+/// snapshot that does not cover the configuration: one without the instance settings it
+/// manages, or one that only listed a site the configuration binds (by id, or by URL
+/// through the URLs the snapshot recorded), or, for a snapshot that did not record those
+/// URLs, any site bound by URL that matches none it read (it might exist unread).
+/// `retake` is the command that takes the right snapshot.
 pub fn bind_snapshot(
     desired: &crate::desired::model::Config,
     live: &LiveState,
     site_filter: &[String],
+    retake: &str,
 ) -> anyhow::Result<Bindings> {
     let mut gaps = Vec::new();
     if desired.instance.is_some() && live.instance.is_none() && site_filter.is_empty() {
         gaps.push("the configuration has an `instance:` section but the snapshot holds no instance settings".to_string());
     }
+    // The sites the snapshot only listed, as candidates with their URLs (when recorded).
+    let mut listed: Vec<_> = live.sites.values().cloned().collect();
+    for id in &live.unmanaged_site_ids {
+        if !live.sites.contains_key(id) {
+            listed.push(crate::live::SiteState {
+                id: *id,
+                urls: live
+                    .unmanaged_site_urls
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_default(),
+                ..Default::default()
+            });
+        }
+    }
+    let unread = |id: &u64| live.unmanaged_site_ids.contains(id) && !live.sites.contains_key(id);
+    let urls_unknown = live
+        .unmanaged_site_ids
+        .iter()
+        .filter(|id| unread(id) && !live.unmanaged_site_urls.contains_key(*id))
+        .count();
+    let mut uncovered = Vec::new();
+    let bindings = bind(desired, &listed)?;
     for (key, site) in &desired.sites {
         if !site_filter.is_empty() && !site_filter.contains(key) {
             continue;
         }
-        if let Some(id) = site.id.filter(|id| live.unmanaged_site_ids.contains(id)) {
-            gaps.push(format!(
+        let bound = bindings.sites.get(key).copied().flatten();
+        let url = site.urls.first().map(String::as_str).unwrap_or("");
+        match (bound, site.id) {
+            (Some(id), Some(_)) if unread(&id) => gaps.push(format!(
                 "site `{key}` (id {id}) is only listed in the snapshot, not read in detail"
-            ));
+            )),
+            (Some(id), None) if unread(&id) => gaps.push(format!(
+                "site `{key}` ({url}) is live site {id}, which the snapshot only listed, not read in detail"
+            )),
+            (None, None) if urls_unknown > 0 => gaps.push(format!(
+                "site `{key}` ({url}) is bound by URL, and the snapshot does not record the URLs of the {} it only listed: it cannot tell whether the site exists",
+                crate::render::plural(urls_unknown, "site", "sites")
+            )),
+            _ => continue,
         }
+        uncovered.push(key.as_str());
     }
     if !gaps.is_empty() {
         for gap in &gaps {
             eprintln!("Error: {gap}");
         }
+        let sites = if uncovered.is_empty() {
+            String::new()
+        } else {
+            format!(" (sites {})", uncovered.join(", "))
+        };
         bail!(
-            "the snapshot was not taken for this configuration: take it again with `matoform snapshot -c CONFIG -o FILE` (or `matoform snapshot --instance -o FILE` for every site and the instance), with a superuser token for the instance"
+            "the snapshot does not cover this configuration{sites}, it was not taken for it; take it again with this configuration: `{retake}` (or `matoform snapshot --instance -o FILE` for every site and the instance), with a superuser token for the instance"
         );
     }
-    let listed: Vec<_> = live.sites.values().cloned().collect();
-    let mut bindings = bind(desired, &listed)?;
-    for id in &live.unmanaged_site_ids {
-        if !bindings.unmanaged.contains(id) && !bindings.sites.values().any(|b| *b == Some(*id)) {
-            bindings.unmanaged.push(*id);
-        }
-    }
+    let mut bindings = bindings;
     bindings.unmanaged.sort_unstable();
     Ok(bindings)
 }

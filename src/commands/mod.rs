@@ -9,11 +9,22 @@ pub mod snapshot;
 pub mod snippet;
 pub mod validate;
 
+use std::io::IsTerminal;
+
 use crate::cli::{Cli, Command};
 use crate::exit::Outcome;
 
-/// Sets up logging from `-v` and `RUST_LOG` (to stderr).
-pub fn init_logging(verbose: u8) {
+/// Whether to colour a stream: never with `--no-color` or a non-empty NO_COLOR; else on
+/// a terminal, or when CLICOLOR_FORCE is set (non-empty, not `0`).
+pub fn use_color(no_color: bool, terminal: bool) -> bool {
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let forced = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+    !no_color && !no_color_env && (terminal || forced)
+}
+
+/// Sets up logging from `-v` and `RUST_LOG` (to stderr), coloured as [`use_color`] says
+/// for stderr (so `--no-color` and a cron's redirected stderr get plain lines).
+pub fn init_logging(verbose: u8, no_color: bool) {
     let default = match verbose {
         0 => "warn",
         1 => "info",
@@ -31,6 +42,7 @@ pub fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(use_color(no_color, std::io::stderr().is_terminal()))
         .with_target(false)
         .try_init();
 }

@@ -19,7 +19,16 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
     let plan = match &args.live_snapshot {
         Some(path) => {
             let live = context::read_snapshot(path)?;
-            let bindings = context::bind_snapshot(&desired, &live, &args.sites)?;
+            let retake = format!(
+                "matoform snapshot {}-o {}",
+                args.config
+                    .config
+                    .as_ref()
+                    .map(|c| format!("-c {} ", c.display()))
+                    .unwrap_or_default(),
+                path.display()
+            );
+            let bindings = context::bind_snapshot(&desired, &live, &args.sites, &retake)?;
             context::build_plan(
                 &loaded,
                 &desired,
@@ -73,7 +82,8 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
     Ok(outcome(&plan, args.detailed_exitcode))
 }
 
-/// Renders a plan in a format; colour only on a terminal, never with NO_COLOR or --no-color.
+/// Renders a plan in a format; colour only on a terminal (or with CLICOLOR_FORCE), never
+/// with NO_COLOR or --no-color.
 pub fn render_plan(plan: &Plan, format: Format, no_color: bool) -> String {
     match format {
         Format::Text => render::text(plan, use_color(no_color)),
@@ -82,11 +92,9 @@ pub fn render_plan(plan: &Plan, format: Format, no_color: bool) -> String {
     }
 }
 
-/// Whether to colour terminal output.
+/// Whether to colour the plan on stdout.
 pub fn use_color(no_color: bool) -> bool {
-    !no_color
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal()
+    super::use_color(no_color, std::io::stdout().is_terminal())
 }
 
 /// Exit outcome of a plan: 3 on unwaived violations, else 2 with changes when asked.

@@ -500,18 +500,137 @@ fn check_timezone(checker: &mut Checker, value: Option<&Value>, pointer: &str) {
     if timezones().contains(tz) {
         return;
     }
-    let fix = match timezones().iter().find(|t| t.eq_ignore_ascii_case(tz)) {
-        Some(exact) => format!("did you mean `{exact}`?"),
-        None => match did_you_mean(tz, timezones().iter().copied()) {
-            Some(candidate) => format!("did you mean `{candidate}`?"),
-            None => "use an IANA name Matomo knows (`Europe/Paris`), `UTC`, or an offset such as `UTC+2` or `UTC+5.5`".into(),
-        },
+    let fix = match suggest_timezone(tz) {
+        Ok(candidate) => format!("did you mean `{candidate}`?"),
+        Err(Some(fix)) => fix,
+        Err(None) => "use an IANA name Matomo knows (`Europe/Paris`), `UTC`, or an offset such as `UTC+2` or `UTC+5.5`".into(),
     };
     checker.push(
         checker.at(pointer),
         format!("unknown timezone `{tz}` in {}", display_path(pointer)),
         Some(fix),
     );
+}
+
+/// Legacy IANA names (and common abbreviations) → the name Matomo lists. Only pairs
+/// whose target is in Matomo's list and whose source is not (a unit test checks).
+const TIMEZONE_ALIASES: &[(&str, &str)] = &[
+    ("America/Buenos_Aires", "America/Argentina/Buenos_Aires"),
+    ("America/Godthab", "America/Nuuk"),
+    ("America/Indianapolis", "America/Indiana/Indianapolis"),
+    ("America/Louisville", "America/Kentucky/Louisville"),
+    ("America/Montreal", "America/Toronto"),
+    ("Asia/Calcutta", "Asia/Kolkata"),
+    ("Asia/Dacca", "Asia/Dhaka"),
+    ("Asia/Istanbul", "Europe/Istanbul"),
+    ("Asia/Katmandu", "Asia/Kathmandu"),
+    ("Asia/Macao", "Asia/Macau"),
+    ("Asia/Rangoon", "Asia/Yangon"),
+    ("Asia/Saigon", "Asia/Ho_Chi_Minh"),
+    ("Asia/Tel_Aviv", "Asia/Jerusalem"),
+    ("Asia/Thimbu", "Asia/Thimphu"),
+    ("Asia/Ujung_Pandang", "Asia/Makassar"),
+    ("Asia/Ulan_Bator", "Asia/Ulaanbaatar"),
+    ("Atlantic/Faeroe", "Atlantic/Faroe"),
+    ("Etc/GMT", "UTC"),
+    ("Etc/UTC", "UTC"),
+    ("Europe/Belfast", "Europe/London"),
+    ("Europe/Kiev", "Europe/Kyiv"),
+    ("GMT", "UTC"),
+    ("Pacific/Ponape", "Pacific/Pohnpei"),
+    ("Pacific/Truk", "Pacific/Chuuk"),
+    ("US/Central", "America/Chicago"),
+    ("US/Eastern", "America/New_York"),
+    ("US/Mountain", "America/Denver"),
+    ("US/Pacific", "America/Los_Angeles"),
+    ("Zulu", "UTC"),
+];
+
+/// A name Matomo knows for an unknown time zone: the same name in another case, the
+/// current name of a legacy one (`Asia/Calcutta` → `Asia/Kolkata`), Matomo's form of an
+/// offset (`UTC+5:30`, `GMT+05:30`, `+0530` → `UTC+5.5`), else the closest spelling.
+/// `Err` carries a fix when the offset is one Matomo does not have.
+fn suggest_timezone(tz: &str) -> Result<&'static str, Option<String>> {
+    let known = timezones();
+    if let Some(exact) = known.iter().find(|t| t.eq_ignore_ascii_case(tz)) {
+        return Ok(exact);
+    }
+    if let Some((_, target)) = TIMEZONE_ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(tz.trim()))
+    {
+        if let Some(target) = known.get(target) {
+            return Ok(target);
+        }
+    }
+    if let Some(name) = offset_name(tz) {
+        return match known.get(name.as_str()) {
+            Some(found) => Ok(found),
+            None => Err(Some(format!(
+                "Matomo has no offset `{name}`: use the IANA name of the place, e.g. `Europe/Paris`"
+            ))),
+        };
+    }
+    did_you_mean(tz, known.iter().copied()).ok_or(None)
+}
+
+/// Matomo's name of a UTC offset written as `UTC+5:30`, `UTC+05:30`, `GMT-3`,
+/// `+0530`, `UTC+5h30`…: `UTC+5.5` (decimal hours), `UTC` for zero. `None` when `tz`
+/// is not an offset.
+fn offset_name(tz: &str) -> Option<String> {
+    let text = tz.trim();
+    let upper = text.to_ascii_uppercase();
+    let rest = ["UTC", "GMT", "UT"]
+        .iter()
+        .find_map(|prefix| upper.strip_prefix(prefix))
+        .unwrap_or(&upper)
+        .trim();
+    let (sign, rest) = match rest.chars().next()? {
+        '+' => ('+', &rest[1..]),
+        '-' => ('-', &rest[1..]),
+        _ => return None,
+    };
+    let rest = rest.trim();
+    let (hours, minutes) = match rest.split_once([':', 'H', '.']) {
+        Some((h, m)) if rest.contains('.') => {
+            // Already decimal hours (`UTC+05.5`).
+            let value: f64 = format!("{h}.{m}").parse().ok()?;
+            return offset_from_minutes(sign, (value * 60.0).round() as u32);
+        }
+        Some((h, m)) => (h, if m.is_empty() { "0" } else { m }),
+        None if rest.len() == 4 => rest.split_at(2),
+        None => (rest, "0"),
+    };
+    if hours.is_empty()
+        || hours.len() > 2
+        || minutes.len() > 2
+        || !hours
+            .chars()
+            .chain(minutes.chars())
+            .all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let hours: u32 = hours.parse().ok()?;
+    let minutes: u32 = minutes.parse().ok()?;
+    if minutes >= 60 {
+        return None;
+    }
+    offset_from_minutes(sign, hours * 60 + minutes)
+}
+
+fn offset_from_minutes(sign: char, total: u32) -> Option<String> {
+    if total > 14 * 60 {
+        return None;
+    }
+    if total == 0 {
+        return Some("UTC".into());
+    }
+    let hours = f64::from(total) / 60.0;
+    // Decimal hours as Matomo writes them: `5`, `5.5`, `5.75`.
+    let number = format!("{hours:.2}");
+    let number = number.trim_end_matches('0').trim_end_matches('.');
+    Some(format!("UTC{sign}{number}"))
 }
 
 fn check_currency(checker: &mut Checker, value: Option<&Value>, pointer: &str) {
@@ -578,6 +697,42 @@ fn check_goals(checker: &mut Checker, goals: &serde_json::Map<String, Value>, si
         if attribute == "manually" {
             continue;
         }
+        if attribute == "visit_nb_pageviews" {
+            checker.push(
+                checker.at(&format!("{base}/match_attribute")),
+                format!(
+                    "goal `{key}`: `visit_nb_pageviews` is not a Matomo match attribute (Matomo stores it, then matches every URL containing the pattern)"
+                ),
+                Some("Matomo has no page-view-count goal: use `visit_duration` (minutes, `pattern_type: greater_than`), or match a URL".into()),
+            );
+            continue;
+        }
+        // Matomo (5.0.2 and 5.7, Goals API `checkPatternType`): `visit_duration` is the
+        // only numeric attribute and takes only `greater_than`; the others never take it.
+        let numeric = attribute == "visit_duration";
+        let type_at = if goal.get("pattern_type").is_some() {
+            checker.at(&format!("{base}/pattern_type"))
+        } else {
+            checker.key_at(&base)
+        };
+        if numeric && pattern_type != "greater_than" {
+            checker.push(
+                type_at,
+                format!(
+                    "goal `{key}` matches on `visit_duration`, which Matomo compares only with `greater_than` (it refuses `{pattern_type}`)"
+                ),
+                Some("add `pattern_type: greater_than`".into()),
+            );
+        } else if !numeric && pattern_type == "greater_than" {
+            checker.push(
+                type_at,
+                format!(
+                    "goal `{key}`: `greater_than` works only with `match_attribute: visit_duration` (Matomo refuses it for `{attribute}`)"
+                ),
+                Some("use `pattern_type: contains`, `exact` or `regex`".into()),
+            );
+            continue;
+        }
         let Some(pattern) = pattern.filter(|p| !p.is_empty()) else {
             checker.push(
                 checker.key_at(&base),
@@ -587,6 +742,22 @@ fn check_goals(checker: &mut Checker, goals: &serde_json::Map<String, Value>, si
             continue;
         };
         let at = checker.at(&format!("{base}/pattern"));
+        if numeric {
+            if !pattern
+                .trim()
+                .parse::<f64>()
+                .is_ok_and(|m| m.is_finite() && m >= 0.0)
+            {
+                checker.push(
+                    at,
+                    format!(
+                        "goal `{key}`: a `visit_duration` pattern is a number of minutes (Matomo refuses `{pattern}`)"
+                    ),
+                    Some("write the minutes as a quoted number, e.g. `pattern: \"5\"`".into()),
+                );
+            }
+            continue;
+        }
         match pattern_type {
             "regex" => {
                 if let Err(err) = fancy_regex::Regex::new(pattern) {
@@ -614,6 +785,64 @@ fn check_goals(checker: &mut Checker, goals: &serde_json::Map<String, Value>, si
     }
 }
 
+/// The characters Matomo refuses in a custom dimension name (`Dimension/Name.php`,
+/// `getBlockedCharacters`, the same in 5.0.2 and 5.7), and the quotes: the API
+/// HTML-escapes its input first (`'` becomes `&#039;`, `"` `&quot;`), and the `&` of the
+/// escape is refused in turn.
+const DIMENSION_NAME_REFUSED: [char; 8] = ['/', '\\', '&', '.', '<', '>', '\'', '"'];
+
+/// Why Matomo refuses a custom dimension name, and the fix, or `None`: empty (PHP's
+/// `empty()`: `""`, `"0"`), over 255 bytes, or with one of [`DIMENSION_NAME_REFUSED`].
+/// Matomo checks the name on every write of a dimension, an update of another field
+/// included.
+pub fn dimension_name_problem(name: &str) -> Option<(String, String)> {
+    if name.is_empty() || name == "0" {
+        return Some((
+            format!("Matomo requires a name (`{name}` is empty to it)"),
+            "give the dimension a name".into(),
+        ));
+    }
+    let refused: Vec<String> = DIMENSION_NAME_REFUSED
+        .iter()
+        .filter(|c| name.contains(**c))
+        .map(|c| format!("`{c}`"))
+        .collect();
+    if !refused.is_empty() {
+        let apostrophe = if name.contains('\'') {
+            " (for an apostrophe, the typographic `’` is accepted)"
+        } else {
+            ""
+        };
+        return Some((
+            format!(
+                "Matomo refuses the name `{name}`, which contains {}",
+                refused.join(", ")
+            ),
+            format!(
+                "remove {} from the name: Matomo refuses / \\ & . < > and quotes in dimension names{apostrophe}",
+                refused.join(", ")
+            ),
+        ));
+    }
+    if name.len() > 255 {
+        return Some((
+            format!("the name is {} bytes long, Matomo allows 255", name.len()),
+            "shorten the name".into(),
+        ));
+    }
+    None
+}
+
+/// Refuses a name Matomo refuses, for a dimension without an `id` (to be created, or
+/// bound by name). A dimension bound by `id` may carry a name Matomo accepted before it
+/// refused these characters: `plan` refuses it only when a change would send it.
+fn check_dimension_name(checker: &mut Checker, key: &str, name: &str, pointer: &str) {
+    if let Some((reason, fix)) = dimension_name_problem(name) {
+        let at = checker.at(pointer);
+        checker.push(at, format!("custom dimension `{key}`: {reason}"), Some(fix));
+    }
+}
+
 fn check_dimensions(
     checker: &mut Checker,
     dimensions: &serde_json::Map<String, Value>,
@@ -621,6 +850,14 @@ fn check_dimensions(
 ) {
     for (key, dimension) in dimensions {
         let base = format!("{site_pointer}/custom_dimensions/{}", escape(key));
+        let by_name = dimension.get("id").is_none_or(Value::is_null);
+        if let Some(name) = dimension
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|_| by_name)
+        {
+            check_dimension_name(checker, key, name, &format!("{base}/name"));
+        }
         let scope = dimension.get("scope").and_then(Value::as_str).unwrap_or("");
         let Some(extractions) = dimension.get("extractions").and_then(Value::as_array) else {
             continue;
@@ -672,6 +909,50 @@ fn check_dimensions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timezone_suggestions_prefer_aliases_and_offsets() {
+        let cases = [
+            ("UTC+5:30", "UTC+5.5"),
+            ("UTC+05:30", "UTC+5.5"),
+            ("GMT+5:30", "UTC+5.5"),
+            ("+05:30", "UTC+5.5"),
+            ("+0530", "UTC+5.5"),
+            ("utc+5.5", "UTC+5.5"),
+            ("UTC+5:45", "UTC+5.75"),
+            ("UTC-03:00", "UTC-3"),
+            ("GMT+1", "UTC+1"),
+            ("UTC+00:00", "UTC"),
+            ("UTC+12:45", "UTC+12.75"),
+            ("Asia/Calcutta", "Asia/Kolkata"),
+            ("asia/saigon", "Asia/Ho_Chi_Minh"),
+            ("Europe/Kiev", "Europe/Kyiv"),
+            ("America/Buenos_Aires", "America/Argentina/Buenos_Aires"),
+            ("europe/paris", "Europe/Paris"),
+            ("Europe/Pariss", "Europe/Paris"),
+        ];
+        for (written, expected) in cases {
+            assert_eq!(suggest_timezone(written), Ok(expected), "{written}");
+        }
+        // An offset Matomo does not have is said so, not matched to a neighbour.
+        let Err(Some(fix)) = suggest_timezone("UTC+3:45") else {
+            panic!("UTC+3:45 has no suggestion");
+        };
+        assert!(fix.starts_with("Matomo has no offset `UTC+3.75`"), "{fix}");
+        assert_eq!(offset_name("Paris"), None);
+        assert_eq!(offset_name("UTC+5:99"), None);
+    }
+
+    #[test]
+    fn timezone_aliases_point_from_unknown_names_to_known_ones() {
+        for (alias, target) in TIMEZONE_ALIASES {
+            assert!(!timezones().contains(alias), "{alias} is in Matomo's list");
+            assert!(
+                timezones().contains(target),
+                "{target} is not in Matomo's list"
+            );
+        }
+    }
 
     #[test]
     fn urls_normalise() {

@@ -496,7 +496,7 @@ pub struct Goal {
     /// The pattern matched (not used with `manually`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
-    /// How `pattern` matches (default `contains`).
+    /// How `pattern` matches (default `contains`; `visit_duration` needs `greater_than`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern_type: Option<PatternType>,
     /// Case-sensitive matching.
@@ -519,6 +519,13 @@ fn is_zero(value: &f64) -> bool {
 }
 
 /// Goal match attributes Matomo knows.
+///
+/// From Matomo's source, the same in 5.0.2 and 5.7: `plugins/Goals/API.php` never
+/// checks the match attribute (any string is stored); `core/Tracker/GoalManager.php`
+/// matches `url`, `title`, `file`, `external_website`, `event_action`,
+/// `event_category`, `event_name` and `manually`, and `visit_duration` as the only
+/// numeric attribute (`$NUMERIC_MATCH_ATTRIBUTES`); anything else is matched like a
+/// URL containing the pattern.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
@@ -541,9 +548,12 @@ pub enum MatchAttribute {
     EventCategory,
     /// Event name.
     EventName,
-    /// Visit duration (minutes).
+    /// Visit duration in minutes: needs `pattern_type: greater_than` and a number as
+    /// `pattern`.
     VisitDuration,
-    /// Number of page views in the visit.
+    /// Not a Matomo match attribute: Matomo stores it without complaint but matches
+    /// it like a URL containing the pattern. `validate` refuses it; the variant exists
+    /// so that the refusal can say why.
     VisitNbPageviews,
 }
 
@@ -566,6 +576,10 @@ impl MatchAttribute {
 }
 
 /// Goal pattern types.
+///
+/// From `checkPatternType` in Matomo's `plugins/Goals/API.php` (5.0.2 and 5.7 alike):
+/// `visit_duration` takes only `greater_than`; every other attribute takes `exact`,
+/// `contains` or `regex`.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
@@ -578,6 +592,9 @@ pub enum PatternType {
     Exact,
     /// The pattern is a regular expression.
     Regex,
+    /// The attribute is greater than the pattern (a number): the only pattern type of
+    /// `visit_duration`, and only of it.
+    GreaterThan,
 }
 
 impl PatternType {
@@ -587,6 +604,7 @@ impl PatternType {
             Self::Contains => "contains",
             Self::Exact => "exact",
             Self::Regex => "regex",
+            Self::GreaterThan => "greater_than",
         }
     }
 }

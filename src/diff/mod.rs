@@ -567,6 +567,13 @@ fn diff_goals(
     }
     for (id, live_goal) in live_goals.iter().filter(|(id, _)| !used.contains(*id)) {
         let address = format!("{site_address}.goal[#{id}]");
+        // A goal no configuration can describe (import leaves it out) is not managed.
+        if let Some(reason) = crate::import::unrepresentable_goal(live_goal) {
+            out.warnings.push(format!(
+                "{address}: {reason}; it is not managed, so it is left as it is (delete it in Matomo if it is not wanted)"
+            ));
+            continue;
+        }
         out.fingerprints
             .insert(address.clone(), fingerprint(live_goal));
         out.changes
@@ -732,6 +739,15 @@ fn diff_dimensions(
                 }
                 let after = dimension_state(dim, live_dim.id);
                 if *live_dim != after {
+                    // Matomo checks the name on every write: a legacy name fails it.
+                    if let Some((reason, fix)) =
+                        crate::desired::checks::dimension_name_problem(&after.name)
+                    {
+                        errors.push(format!(
+                            "{address}: this change cannot be applied, Matomo checks the name with every change: {reason}; {fix}"
+                        ));
+                        continue;
+                    }
                     out.changes.push(changes.update(
                         address,
                         Action::Update,
@@ -748,6 +764,12 @@ fn diff_dimensions(
         .filter(|(id, d)| !used.contains(*id) && d.active)
     {
         let address = format!("{site_address}.custom_dimension[#{id}]");
+        if let Some((reason, _)) = crate::desired::checks::dimension_name_problem(&live_dim.name) {
+            errors.push(format!(
+                "{address}: this unlisted dimension cannot be deactivated, Matomo checks the name with every change: {reason}; list it with `id: {id}`, a name Matomo accepts and `active: false`"
+            ));
+            continue;
+        }
         out.fingerprints
             .insert(address.clone(), fingerprint(live_dim));
         let after = DimensionState {

@@ -32,6 +32,11 @@ pub struct LiveState {
     /// (not managed by the configuration).
     #[serde(default)]
     pub unmanaged_site_ids: Vec<u64>,
+    /// The URLs of the sites in `unmanaged_site_ids`, main URL first, by id: a reader of
+    /// the snapshot binds a configured site by URL to them, and so knows the site exists
+    /// although it was not read. Absent from snapshots written before it was recorded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unmanaged_site_urls: BTreeMap<u64, Vec<String>>,
     /// Instance settings, when they were read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance: Option<InstanceState>,

@@ -50,6 +50,18 @@ pub async fn read_sites(client: &Client) -> Result<(MatomoInfo, Vec<SiteState>),
     Ok((info, sites))
 }
 
+/// How many sites the token can at least view
+/// (`SitesManager.getSitesWithAtLeastViewAccess`): read only to explain a token that
+/// administers none.
+pub async fn count_sites_with_view(client: &Client) -> Result<usize, MatomoError> {
+    let call = Call::new("SitesManager.getSitesWithAtLeastViewAccess");
+    let answer = client.read(&call).await?;
+    answer
+        .as_array()
+        .map(Vec::len)
+        .ok_or_else(|| decode_error(&call, &wire::WireError("not a list of sites".into())))
+}
+
 /// What one per-site read fills in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Detail {
@@ -237,7 +249,7 @@ pub async fn read_instance(
     let mut privacy = privacy;
     let mut retention = None;
     if session::configured(client) {
-        if let Some(pages) = session::read_admin_pages(client).await {
+        if let Some(pages) = session::read_admin_pages(client, !info.anonymisation_reader).await {
             if privacy.is_none() {
                 privacy = pages.privacy;
             }

@@ -55,12 +55,18 @@ pub fn configured(client: &Client) -> bool {
 
 /// Logs in and reads the admin pages. `None` when no login is configured or the login
 /// failed (warned); otherwise each part is `Some` when its page was recognised.
+/// With `privacy` false (Matomo 5.6+ reads them through its API), the privacy settings
+/// are neither parsed nor warned about, and the opt-out page is not read.
 /// One login attempt per call, never retried (Matomo counts failed logins).
-pub async fn read_admin_pages(client: &Client) -> Option<AdminPages> {
+pub async fn read_admin_pages(client: &Client, privacy: bool) -> Option<AdminPages> {
     let config = client.config();
     let login = config.login.as_deref().filter(|l| !l.is_empty())?;
     let password = config.password.as_ref().filter(|p| !p.is_empty())?;
-    let fallback = "the instance privacy and retention settings are asserted, not read";
+    let fallback = if privacy {
+        "the instance privacy and retention settings are asserted, not read"
+    } else {
+        "the retention settings are asserted, not read"
+    };
     let session = match Session::open(client, login, password).await {
         Ok(session) => session,
         Err(reason) => {
@@ -72,7 +78,11 @@ pub async fn read_admin_pages(client: &Client) -> Option<AdminPages> {
     };
     let mut pages = AdminPages::default();
     let settings = session.props("privacySettings", PRIVACY_ENTRY).await;
-    let opt_out = session.props("usersOptOut", OPT_OUT_ENTRY).await;
+    let opt_out = if privacy {
+        session.props("usersOptOut", OPT_OUT_ENTRY).await
+    } else {
+        Err(String::new())
+    };
     match &settings {
         Ok(props) => match retention_from_props(props) {
             Ok(retention) => pages.retention = Some(retention),
@@ -84,14 +94,14 @@ pub async fn read_admin_pages(client: &Client) -> Option<AdminPages> {
             tracing::warn!("cannot read the privacy settings page of Matomo ({reason}); {fallback}")
         }
     }
-    if let Ok(props) = &settings {
-        let privacy = privacy_from_props(props).and_then(|mut privacy| {
+    if let Some(props) = settings.as_ref().ok().filter(|_| privacy) {
+        let read = privacy_from_props(props).and_then(|mut read| {
             let opt_out = opt_out.as_ref().map_err(Clone::clone)?;
-            privacy.do_not_track = dnt_from_props(opt_out)?;
-            Ok(privacy)
+            read.do_not_track = dnt_from_props(opt_out)?;
+            Ok(read)
         });
-        match privacy {
-            Ok(privacy) => pages.privacy = Some(privacy),
+        match read {
+            Ok(read) => pages.privacy = Some(read),
             Err(reason) => tracing::warn!(
                 "the privacy pages of Matomo are not recognised ({reason}); the privacy settings are asserted, not read"
             ),
@@ -153,11 +163,12 @@ impl Session {
                 redirect_target(&response)
             ));
         }
-        if status.as_u16() == 200 {
-            return Err(
-                "Matomo refused the login: check MATOMO_LOGIN and MATOMO_PASSWORD (two-factor authentication is not supported)"
-                    .to_string(),
-            );
+        // Matomo answers a refused login with the form again, HTTP 403 (5.0.2 and 5.7,
+        // Login Controller::login); older versions answered 200.
+        if matches!(status.as_u16(), 200 | 403) {
+            return Err(format!(
+                "Matomo refused the login for user {login:?}: the login (MATOMO_LOGIN) or MATOMO_PASSWORD is wrong (two-factor authentication is not supported)"
+            ));
         }
         Err(format!("the login form answered HTTP {}", status.as_u16()))
     }

@@ -415,6 +415,7 @@ impl Call<'_> {
             ("UsersManager", "getSitesAccessFromUser") => self.sites_access_from_user(),
             ("UsersManager", "setUserAccess") => self.set_user_access(),
             ("SitesManager", "getSitesWithAdminAccess") => self.sites_with_admin_access(),
+            ("SitesManager", "getSitesWithAtLeastViewAccess") => self.sites_with_view_access(),
             ("SitesManager", "getAllSites") => {
                 self.check_super()?;
                 let ids: Vec<u32> = self.st.sites.keys().copied().collect();
@@ -853,6 +854,21 @@ impl Call<'_> {
             .collect();
         Ok(J::Array(
             ids.iter().map(|id| self.site_json(*id, alias)).collect(),
+        ))
+    }
+
+    /// `SitesManager.getSitesWithAtLeastViewAccess`: the sites the caller views or
+    /// administers (no alias URLs), as recorded for the viewer.
+    fn sites_with_view_access(&self) -> R {
+        let ids: Vec<u32> = self
+            .st
+            .sites
+            .keys()
+            .copied()
+            .filter(|id| self.access(*id).is_some())
+            .collect();
+        Ok(J::Array(
+            ids.iter().map(|id| self.site_json(*id, false)).collect(),
         ))
     }
 

@@ -240,8 +240,10 @@ fn login_page(sessions: &mut Sessions, cookie_id: Option<String>, error: Option<
 </html>
 "#
     );
+    // Matomo answers the form with an error (a refused login) as HTTP 403 (5.0.2 and
+    // 5.7, plugins/Login/Controller.php `login`).
     UiReply {
-        status: 200,
+        status: if error.is_empty() { 200 } else { 403 },
         html,
         set_cookie,
         location: None,

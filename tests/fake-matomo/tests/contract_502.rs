@@ -46,6 +46,7 @@ const REPLAYED: &[&str] = &[
     "SitesManager.getSitesWithAdminAccess__superuser.json",
     "SitesManager.getSitesWithAdminAccess__teamA.json",
     "SitesManager.getSitesWithAdminAccess__viewer.json",
+    "SitesManager.getSitesWithAtLeastViewAccess__viewer.json",
     "SitesManager.getSitesWithAdminAccess__fetchAliasUrls.json",
     "SitesManager.getAllSites__superuser.json",
     "SitesManager.getAllSites__teamA.json",
