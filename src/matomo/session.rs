@@ -583,7 +583,7 @@ mod tests {
         config.login = Some("admin".into());
         config.password = Some(Secret::new("pw "));
         let client = Client::new(config).unwrap();
-        assert_eq!(read_admin_pages(&client).await, None);
+        assert_eq!(read_admin_pages(&client, true).await, None);
         let log = log.lock().unwrap().clone();
         assert_eq!(log.len(), 2, "no admin page asked after a 307: {log:?}");
         assert!(

@@ -81,7 +81,7 @@ fn pick<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
     items[rng.usize(..items.len())]
 }
 
-fn some<'a>(rng: &mut Rng, items: &[&'a str], max: usize) -> Vec<Value> {
+fn some(rng: &mut Rng, items: &[&str], max: usize) -> Vec<Value> {
     let n = rng.usize(..=max.min(items.len()));
     let mut chosen: Vec<&str> = Vec::new();
     while chosen.len() < n {
