@@ -317,6 +317,7 @@ pub fn instance_to_config(instance: &InstanceState) -> Instance {
             anonymize_referrer: Some(p.anonymize_referrer),
             force_cookieless: Some(p.force_cookieless),
             do_not_track: Some(p.do_not_track),
+            randomize_config_id: p.randomize_config_id,
         }),
         retention: instance.retention.as_ref().map(|r| Retention {
             raw_data: r.raw_data.as_ref().map(|raw| RawDataRetention {

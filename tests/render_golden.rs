@@ -194,6 +194,7 @@ fn representative_plan() -> Plan {
         anonymize_referrer: ReferrerAnonymisation::None,
         force_cookieless: false,
         do_not_track: true,
+        ..PrivacyState::default()
     };
     let privacy_after = PrivacyState {
         mask_bytes: 2,

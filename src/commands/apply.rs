@@ -201,9 +201,9 @@ fn refuse_unsafe(plan: &Plan, info: &MatomoInfo, force: bool) -> anyhow::Result<
     let need_password: Vec<&str> = all()
         .filter(|c| {
             matches!(
-                c.after,
+                &c.after,
                 Some(Resource::Retention(_) | Resource::VisitorLog(_))
-            )
+            ) || matches!(&c.after, Some(Resource::Privacy(p)) if p.randomize_config_id == Some(true))
         })
         .map(|c| c.address.as_str())
         .collect();

@@ -146,6 +146,11 @@ pub struct Privacy {
     /// Honour the browser's Do Not Track setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub do_not_track: Option<bool>,
+    /// Give each visit a random config id, so visits cannot be linked (Matomo 5.7+).
+    /// Matomo asks for the password (`MATOMO_PASSWORD`) to save the privacy settings
+    /// while this is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub randomize_config_id: Option<bool>,
 }
 
 /// IP anonymisation settings.

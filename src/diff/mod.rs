@@ -807,7 +807,21 @@ fn diff_instance(
                 .unwrap_or(base.anonymize_referrer),
             force_cookieless: privacy.force_cookieless.unwrap_or(base.force_cookieless),
             do_not_track: privacy.do_not_track.unwrap_or(base.do_not_track),
+            randomize_config_id: match base.randomize_config_id {
+                Some(live) => Some(privacy.randomize_config_id.unwrap_or(live)),
+                None => None,
+            },
         };
+        if privacy.randomize_config_id.is_some()
+            && live
+                .privacy
+                .as_ref()
+                .is_none_or(|p| p.randomize_config_id.is_none())
+        {
+            errors.push(format!(
+                "instance.privacy.randomize_config_id: Matomo {version} has no such setting (5.7+) or it could not be read; remove it"
+            ));
+        }
         match &live.privacy {
             Some(base) => push_update(
                 out,

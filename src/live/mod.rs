@@ -268,6 +268,11 @@ pub struct PrivacyState {
     pub force_cookieless: bool,
     /// Do Not Track honoured.
     pub do_not_track: bool,
+    /// A random config id per visit (Matomo 5.7+; `None` where this Matomo has none).
+    /// `setAnonymizeIpSettings` resets it when it is not sent, so every write sends the
+    /// live value when the configuration does not manage it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub randomize_config_id: Option<bool>,
 }
 
 /// Retention settings, as stored. A part is `None` when it is not managed (in a

@@ -199,6 +199,10 @@ pub fn set_anonymize_ip(mask_parameter: &str, privacy: &PrivacyState) -> Call {
     p.bool("anonymizeOrderId", privacy.anonymize_order_id);
     p.push("anonymizeReferrer", privacy.anonymize_referrer.to_matomo());
     p.bool("forceCookielessTracking", privacy.force_cookieless);
+    // Sent whenever this Matomo has it: an omitted one is reset to off.
+    if let Some(randomize) = privacy.randomize_config_id {
+        p.bool("randomizeConfigId", randomize);
+    }
     call
 }
 
@@ -471,6 +475,19 @@ mod tests {
     }
 
     #[test]
+    fn randomize_config_id_is_sent_whenever_this_matomo_has_it() {
+        let mut state = PrivacyState::default();
+        let none = ours(&set_anonymize_ip("ipAddressMaskLength", &state));
+        assert!(!none.contains_key("randomizeConfigId"), "5.0-5.6 have no such argument");
+        state.randomize_config_id = Some(false);
+        let off = ours(&set_anonymize_ip("ipAddressMaskLength", &state));
+        assert_eq!(off["randomizeConfigId"], "0");
+        state.randomize_config_id = Some(true);
+        let on = ours(&set_anonymize_ip("ipAddressMaskLength", &state));
+        assert_eq!(on["randomizeConfigId"], "1", "kept on: an omitted one is reset");
+    }
+
+    #[test]
     fn add_site_sends_what_the_recording_sent_plus_the_profile_switch() {
         let call = add_site(&full_site());
         assert_covers(
@@ -678,6 +695,7 @@ mod tests {
             anonymize_referrer: ReferrerAnonymisation::ExcludePath,
             force_cookieless: false,
             do_not_track: true,
+            randomize_config_id: None,
         }
     }
 

@@ -465,8 +465,18 @@ impl Client {
         info: &MatomoInfo,
         privacy: &PrivacyState,
     ) -> Result<(), MatomoError> {
-        self.write(&calls::set_anonymize_ip(&info.mask_parameter, privacy))
-            .await?;
+        let call = calls::set_anonymize_ip(&info.mask_parameter, privacy);
+        // Matomo 5.7 asks for the password whenever randomizeConfigId=1 is sent.
+        let call = if privacy.randomize_config_id == Some(true) {
+            let password = calls::require_password(
+                self.config.password.as_ref(),
+                "PrivacyManager.setAnonymizeIpSettings with randomize_config_id on",
+            )?;
+            call.with_secret("passwordConfirmation", password)
+        } else {
+            call
+        };
+        self.write(&call).await?;
         self.write(&calls::set_do_not_track(privacy.do_not_track))
             .await
             .map(drop)

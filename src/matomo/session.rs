@@ -356,6 +356,7 @@ pub fn privacy_from_props(props: &Props) -> Result<PrivacyState, String> {
         anonymize_referrer: ReferrerAnonymisation::from_matomo(&referrer),
         force_cookieless: flag(props, "force-cookieless-tracking")?,
         do_not_track: false,
+        randomize_config_id: None,
     })
 }
 
@@ -504,6 +505,7 @@ mod tests {
                 anonymize_referrer: ReferrerAnonymisation::ExcludePath,
                 force_cookieless: false,
                 do_not_track: false,
+                ..PrivacyState::default()
             }
         );
         let retention = retention_from_props(&settings("after_delete_settings")).unwrap();
