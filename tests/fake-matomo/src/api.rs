@@ -70,6 +70,8 @@ fn val(v: impl Into<J>) -> R {
 
 const SUPER: &str = "You can't access this resource as it requires a 'superuser' access.";
 const PII: &str = include_str!("assets/pii_params.txt");
+/// The `excluded_parameters` help of 5.7 (5.0.2's is in `assets/site_settings.json`).
+const EXCLUDED_PARAMETERS_HELP_57: &str = "Enter each URL parameter on a separate line to exclude from tracking and reports. Regular expressions such as /^sess.*|.*[dD]ate$/ are supported.<br /><br />Matomo will automatically exclude the common session parameters (phpsessid, sessionid, ...).";
 const DEFAULT_SEARCH_KEYWORDS: &str = "q,query,s,search,searchword,k,keyword,keywords";
 
 fn need_site(level: &str, id: impl std::fmt::Display) -> Fail {
@@ -850,7 +852,11 @@ impl Call<'_> {
             }
             ("CorePluginsAdmin", "setSystemSettings") => {
                 self.check_super()?;
-                self.confirm_password("Please enter your password to confirm this change.")?;
+                self.confirm_password(if v57 {
+                    "Please re-authenticate to confirm this change."
+                } else {
+                    "Please enter your password to confirm this change."
+                })?;
                 if let Some(live) = self.opt("settingValues").and_then(|v| v.get("Live")) {
                     let (log, profile) = live_values(live);
                     if let Some(b) = log {
@@ -1133,9 +1139,29 @@ impl Call<'_> {
                     "exclude_unknown_urls" => json!(site.exclude_unknown_urls == 1),
                     "keep_url_fragment" => json!(site.keep_url_fragment.to_string()),
                     "excluded_ips" => split(&site.excluded_ips),
-                    "excluded_parameters" => split(&site.excluded_parameters),
+                    "excluded_parameters" => {
+                        if self.is57() {
+                            s["inlineHelp"] = json!(EXCLUDED_PARAMETERS_HELP_57);
+                        }
+                        split(&site.excluded_parameters)
+                    }
                     "excluded_user_agents" => split(&site.excluded_user_agents),
-                    "excluded_referrers" => split(&site.excluded_referrers),
+                    "excluded_referrers" => {
+                        if let Some(global) = self
+                            .st
+                            .options
+                            .excluded_referrers_global
+                            .as_deref()
+                            .filter(|g| !g.is_empty())
+                            && let Some(help) = s["inlineHelp"].as_str()
+                        {
+                            s["inlineHelp"] = json!(format!(
+                                "{help}<br /><br /><strong>Global list of excluded referrers</strong><br />{}",
+                                esc(global)
+                            ));
+                        }
+                        split(&site.excluded_referrers)
+                    }
                     "sitesearch" => json!(site.sitesearch),
                     "use_default_site_search_params" => {
                         s["description"] = json!(format!(
