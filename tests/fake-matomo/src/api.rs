@@ -1181,6 +1181,13 @@ impl Call<'_> {
                 s["value"] = v;
             }
         }
+        if site.r#type == "intranet"
+            && let Some(first) = template.get_mut(0)
+        {
+            // The measurable type's own settings plugin.
+            first["pluginName"] = json!("IntranetMeasurable");
+            first["title"] = json!("IntranetMeasurable");
+        }
         if let Some(arr) = template.as_array_mut()
             && arr.len() > 1
         {
@@ -1223,8 +1230,11 @@ impl Call<'_> {
         }
         if let Some(name) = self.s("siteName")
             && update
-            && !name.is_empty()
         {
+            // updateSite's `siteName` has a default, so an empty one reaches `checkName`.
+            if name.is_empty() {
+                return Err(Fail::Error("The website name can't be empty.".into()));
+            }
             site.name = sanitize(name);
         }
         if let Some(tz) = self.s("timezone").filter(|t| !t.is_empty()) {
@@ -1636,7 +1646,7 @@ impl Call<'_> {
                 allowed.join(", ")
             )));
         }
-        let pattern_d = urldecode(&pattern);
+        let pattern_d = sanitize(&urldecode(&pattern));
         if match_attribute == "url"
             && pattern_type == "exact"
             && !(pattern_d.starts_with("http://") || pattern_d.starts_with("https://"))
@@ -1651,8 +1661,8 @@ impl Call<'_> {
         }
         let flag = |k: &str| i64::from(self.s(k).is_some_and(php_bool));
         let goal = Goal {
-            name: urldecode(&name),
-            description: urldecode(self.s("description").unwrap_or_default()),
+            name: sanitize(&urldecode(&name)),
+            description: sanitize(&urldecode(self.s("description").unwrap_or_default())),
             match_attribute,
             pattern: pattern_d,
             pattern_type,
@@ -1697,6 +1707,35 @@ impl Call<'_> {
         }
     }
 
+    /// `checkCustomDimensionConfig`: the name (required, at most 255 bytes, none of
+    /// `/ \\ & . < >` nor a quote, which Matomo's escaping turns into `&…;`), `active` and
+    /// `caseSensitive` (`0` or `1`).
+    fn check_dimension_config(name: &str, active: &str, case: Option<&str>) -> Result<(), Fail> {
+        let name = sanitize(name);
+        if name.len() > 255 {
+            return Err(Fail::Error(
+                "Name contains too many characters, use up to 255 characters.".into(),
+            ));
+        }
+        if name.contains(['/', '\\', '&', '.', '<', '>', '\'', '"']) {
+            return Err(Fail::Error(
+                "Allowed characters are any letters, numbers, whitespace, a dash and underline."
+                    .into(),
+            ));
+        }
+        if !matches!(active, "0" | "1") {
+            return Err(Fail::Error(format!(
+                "Invalid value '{active}' for 'active' specified. Allowed values: '0' or '1'"
+            )));
+        }
+        if let Some(c) = case.filter(|c| !matches!(*c, "0" | "1")) {
+            return Err(Fail::Error(format!(
+                "Invalid value '{c}' for 'caseSensitive' specified. Allowed values: '0' or '1'"
+            )));
+        }
+        Ok(())
+    }
+
     fn check_extractions(scope: &str, ex: &[Extraction]) -> Result<(), Fail> {
         if !ex.is_empty() && scope != "action" {
             return Err(Fail::Error(
@@ -1719,6 +1758,12 @@ impl Call<'_> {
         let scope = self.req("scope")?;
         let active = self.req("active")?;
         let ex = self.extractions();
+        Self::check_dimension_config(&name, &active, self.s("caseSensitive"))?;
+        if !["visit", "action", "conversion"].contains(&scope.as_str()) {
+            return Err(Fail::Error(format!(
+                "Invalid value '{scope}' for 'scope' specified. Available scopes are: visit, action, conversion"
+            )));
+        }
         Self::check_extractions(&scope, &ex)?;
         let case_sensitive = self.s("caseSensitive").is_none_or(php_bool);
         let dims = self.st.custom_dimensions.entry(id).or_default();
@@ -1726,7 +1771,7 @@ impl Call<'_> {
         let index = dims.iter().filter(|d| d.scope == scope).count() as u32 + 1;
         dims.push(CustomDimension {
             id: next,
-            name,
+            name: sanitize(&name),
             index,
             scope,
             active: php_bool(&active),
@@ -1756,6 +1801,7 @@ impl Call<'_> {
                 esc(&raw)
             )));
         };
+        Self::check_dimension_config(&name, &active, self.s("caseSensitive"))?;
         Self::check_extractions(&scope, &ex)?;
         if let Some(d) = self
             .st
@@ -1763,7 +1809,7 @@ impl Call<'_> {
             .get_mut(&id)
             .and_then(|d| d.iter_mut().find(|d| d.id == dim_id))
         {
-            d.name = name;
+            d.name = sanitize(&name);
             d.active = php_bool(&active);
             d.extractions = ex;
             if let Some(c) = case {

@@ -380,3 +380,81 @@ fn a_site_without_visitor_log_refuses_the_log_and_the_profile() {
     );
     assert_eq!(v, json!([]));
 }
+
+#[test]
+fn update_site_refuses_an_empty_name() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    for name in ["", "   "] {
+        let (status, v) = call(
+            &fake,
+            "SitesManager.updateSite",
+            &[("idSite", "1"), ("siteName", name)],
+        );
+        assert_eq!(status, 200);
+        assert_eq!(
+            v,
+            json!({"result": "error", "message": "The website name can't be empty."})
+        );
+    }
+}
+
+#[test]
+fn goal_texts_are_decoded_like_site_names() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let id = ok(
+        &fake,
+        "Goals.addGoal",
+        &[
+            ("idSite", "1"),
+            ("name", "G1 &amp; <b>x</b> %25"),
+            ("description", " d &amp; e "),
+            ("matchAttribute", "url"),
+            ("pattern", "/a?b=1&amp;c=%26d &lt;x&gt;"),
+            ("patternType", "contains"),
+        ],
+    )["value"]
+        .to_string();
+    let g = ok(&fake, "Goals.getGoal", &[("idSite", "1"), ("idGoal", &id)]);
+    assert_eq!(g["name"], "G1 & <b>x</b> %");
+    assert_eq!(g["description"], "d & e");
+    assert_eq!(g["pattern"], "/a?b=1&c=&d <x>");
+}
+
+#[test]
+fn custom_dimensions_check_name_scope_and_active() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let new = |name: &str, scope: &str, active: &str| {
+        call(
+            &fake,
+            "CustomDimensions.configureNewCustomDimension",
+            &[
+                ("idSite", "1"),
+                ("name", name),
+                ("scope", scope),
+                ("active", active),
+            ],
+        )
+        .1
+    };
+    assert_eq!(
+        new(" Dim &amp; 1 ", "visit", "1")["message"],
+        "Allowed characters are any letters, numbers, whitespace, a dash and underline."
+    );
+    assert_eq!(
+        new("Bad", "nope", "1")["message"],
+        "Invalid value 'nope' for 'scope' specified. Available scopes are: visit, action, conversion"
+    );
+    assert_eq!(
+        new("Act2", "action", "true")["message"],
+        "Invalid value 'true' for 'active' specified. Allowed values: '0' or '1'"
+    );
+    assert_eq!(new("Dim 1", "visit", "1"), json!({"value": 1}));
+}
+
+#[test]
+fn intranet_site_settings_come_from_the_intranet_plugin() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let s = ok(&fake, "SitesManager.getSiteSettings", &[("idSite", "4")]);
+    assert_eq!(s[0]["pluginName"], "IntranetMeasurable");
+    assert_eq!(s[0]["title"], "IntranetMeasurable");
+}
