@@ -1,7 +1,7 @@
 //! The API methods, with Matomo's behaviour as recorded (5.0.2, and 5.7 where the version
 //! switch says so). Pure over [`State`]: one call in, one JSON answer (or failure) out.
 
-use crate::php::{Params, Value as PV};
+use crate::php::{Params, Value as PV, php_trim};
 use crate::state::{
     Access, Anonymisation, CustomDimension, Extraction, Goal, Site, SiteAnonymisation, State,
 };
@@ -70,6 +70,8 @@ fn val(v: impl Into<J>) -> R {
 
 const SUPER: &str = "You can't access this resource as it requires a 'superuser' access.";
 const PII: &str = include_str!("assets/pii_params.txt");
+/// The `excluded_parameters` help of 5.7 (5.0.2's is in `assets/site_settings.json`).
+const EXCLUDED_PARAMETERS_HELP_57: &str = "Enter each URL parameter on a separate line to exclude from tracking and reports. Regular expressions such as /^sess.*|.*[dD]ate$/ are supported.<br /><br />Matomo will automatically exclude the common session parameters (phpsessid, sessionid, ...).";
 const DEFAULT_SEARCH_KEYWORDS: &str = "q,query,s,search,searchword,k,keyword,keywords";
 
 fn need_site(level: &str, id: impl std::fmt::Display) -> Fail {
@@ -131,13 +133,137 @@ fn urldecode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Normalise a comma list: trim items, drop empty ones.
+/// Normalise a comma list: trim items (PHP `trim`), drop empty ones (Matomo's excluded IPs).
 fn norm_list(s: &str) -> String {
     s.split(',')
-        .map(str::trim)
+        .map(php_trim)
         .filter(|x| !x.is_empty())
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// `checkAndReturnCommaSeparatedStringList`: trim items, drop empty ones, drop repeats
+/// (`array_unique`: case-sensitive, the first one stays).
+fn unique_list(s: &str) -> String {
+    let mut seen = std::collections::BTreeSet::new();
+    s.split(',')
+        .map(php_trim)
+        .filter(|x| !x.is_empty() && seen.insert(*x))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Matomo's input sanitising as its API answers show it: HTML entities decoded once
+/// (`html_entity_decode` with the HTML 4.01 table, so `&apos;` stays) and NUL bytes dropped.
+fn sanitize(s: &str) -> String {
+    const APOS: &str = "&apos;";
+    s.split(APOS)
+        .map(|part| html_escape::decode_html_entities(part).replace('\0', ""))
+        .collect::<Vec<_>>()
+        .join(APOS)
+}
+
+/// Whether PHP's `parse_url()` finds a scheme (`host:port` is not one).
+fn has_scheme(u: &str) -> bool {
+    let Some((scheme, rest)) = u.split_once(':') else {
+        return false;
+    };
+    let valid = scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'));
+    let port = rest.split('/').next().unwrap_or_default();
+    let is_port = !port.is_empty() && port.chars().all(|c| c.is_ascii_digit());
+    valid && !is_port
+}
+
+/// `UrlHelper::isLookLikeUrl`: `[scheme]:` (optional) then `//` then something, and not a
+/// `javascript:`, `vbscript:` or `data:` URL.
+fn look_like_url(u: &str) -> bool {
+    let Some(i) = u.find("//") else {
+        return false;
+    };
+    let (prefix, rest) = (&u[..i], &u[i + 2..]);
+    let scheme_ok = match prefix.strip_suffix(':') {
+        None => prefix.is_empty(),
+        Some("") => true,
+        Some(sch) => {
+            sch.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && sch
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+        }
+    };
+    let lower = prefix.to_ascii_lowercase();
+    scheme_ok
+        && !rest.is_empty()
+        && !rest.contains('\n')
+        && !["javascript:", "vbscript:", "data:"].contains(&lower.as_str())
+}
+
+/// `Urls::cleanParameterUrls`: drop empty and `"0"` entries, `urldecode`, drop ONE trailing
+/// `/` from a URL longer than 5 bytes (before trimming: `"x/ "` keeps its slash), add
+/// `http://` when there is no scheme, trim, sanitise (line breaks dropped too), drop repeats
+/// (case-sensitive, the first one stays).
+fn clean_urls(items: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in items.iter().filter(|u| !u.is_empty() && **u != "0") {
+        let mut u = urldecode(raw);
+        if u.len() > 5 && u.ends_with('/') {
+            u.pop();
+        }
+        if !has_scheme(&u) && !u.contains("://") {
+            u = if u.starts_with("//") {
+                format!("http:{u}")
+            } else {
+                format!("http://{u}")
+            };
+        }
+        let u = sanitize(php_trim(&u)).replace(['\n', '\r'], "");
+        if !out.contains(&u) {
+            out.push(u);
+        }
+    }
+    out
+}
+
+/// The sort (and uniqueness) key of MariaDB's `utf8mb4_general_ci`, which orders the
+/// `site_url` table: case-insensitive, Latin-1 accents folded (`é` = `E`, `ß` = `S`),
+/// trailing spaces ignored, characters beyond the BMP all equal. Approximation: letters
+/// beyond Latin-1 are only upper-cased.
+pub fn general_ci_key(s: &str) -> Vec<char> {
+    s.trim_end_matches(' ')
+        .chars()
+        .map(|c| {
+            if u32::from(c) > 0xFFFF {
+                return '\u{FFFD}';
+            }
+            let folded = match c {
+                'À'..='Å' | 'à'..='å' => 'A',
+                'Ç' | 'ç' => 'C',
+                'È'..='Ë' | 'è'..='ë' => 'E',
+                'Ì'..='Ï' | 'ì'..='ï' => 'I',
+                'Ñ' | 'ñ' => 'N',
+                'Ò'..='Ö' | 'ò'..='ö' => 'O',
+                'Ù'..='Ü' | 'ù'..='ü' => 'U',
+                'Ý' | 'ý' | 'ÿ' => 'Y',
+                'ß' => 'S',
+                'æ' => 'Æ',
+                'ð' => 'Ð',
+                'ø' => 'Ø',
+                'þ' => 'Þ',
+                _ => c,
+            };
+            let mut up = folded.to_uppercase();
+            match (up.next(), up.next()) {
+                (Some(u), None) => u,
+                _ => folded,
+            }
+        })
+        .collect()
 }
 
 fn valid_ip(ip: &str) -> bool {
@@ -473,7 +599,7 @@ impl Call<'_> {
             ("SitesManager", "setGlobalExcludedQueryParameters") => {
                 self.check_super()?;
                 let raw = self.req("excludedQueryParameters")?;
-                let list = norm_list(&raw);
+                let list = unique_list(&raw);
                 if v57 {
                     self.st.options.query_param_exclusion_type = if list.is_empty() {
                         "common_session_parameters".into()
@@ -491,7 +617,7 @@ impl Call<'_> {
             ("SitesManager", "setGlobalExcludedUserAgents") => {
                 self.check_super()?;
                 let raw = self.req("excludedUserAgents")?;
-                self.st.options.excluded_user_agents_global = Some(norm_list(&raw));
+                self.st.options.excluded_user_agents_global = Some(unique_list(&raw));
                 ok()
             }
             ("SitesManager", "getExcludedReferrersGlobal") => {
@@ -506,7 +632,7 @@ impl Call<'_> {
             ("SitesManager", "setGlobalExcludedReferrers") => {
                 self.check_super()?;
                 let raw = self.req("excludedReferrers")?;
-                self.st.options.excluded_referrers_global = Some(norm_list(&raw));
+                self.st.options.excluded_referrers_global = Some(unique_list(&raw));
                 ok()
             }
             ("SitesManager", "getKeepURLFragmentsGlobal") => {
@@ -536,8 +662,9 @@ impl Call<'_> {
                 self.check_super()?;
                 let k = self.req("searchKeywordParameters")?;
                 let c = self.req("searchCategoryParameters")?;
-                self.st.options.search_keyword_parameters_global = Some(norm_list(&k));
-                self.st.options.search_category_parameters_global = Some(norm_list(&c));
+                // Stored as sent (`Option::set`), no list clean-up.
+                self.st.options.search_keyword_parameters_global = Some(k);
+                self.st.options.search_category_parameters_global = Some(c);
                 val(true)
             }
             ("SitesManager", "getDefaultTimezone") => val(self.st.options.default_timezone.clone()),
@@ -726,7 +853,11 @@ impl Call<'_> {
             }
             ("CorePluginsAdmin", "setSystemSettings") => {
                 self.check_super()?;
-                self.confirm_password("Please enter your password to confirm this change.")?;
+                self.confirm_password(if v57 {
+                    "Please re-authenticate to confirm this change."
+                } else {
+                    "Please enter your password to confirm this change."
+                })?;
                 if let Some(live) = self.opt("settingValues").and_then(|v| v.get("Live")) {
                     let (log, profile) = live_values(live);
                     if let Some(b) = log {
@@ -739,6 +870,12 @@ impl Call<'_> {
                 ok()
             }
             ("CoreAdminHome", "getOptOutJSEmbedCode") => self.opt_out_code(),
+            ("Live", "getLastVisitsDetails") => self.last_visits_details(),
+            ("Live", "getVisitorProfile") => {
+                let id = self.site("idSite", Access::View)?;
+                self.check_visitor_profile(id)?;
+                Ok(json!([]))
+            }
             _ => Err(Fail::Param(format!(
                 "The method '{action}' does not exist or is not available in the module '\\Piwik\\Plugins\\{module}\\API'."
             ))),
@@ -769,9 +906,12 @@ impl Call<'_> {
         }
         let mut out = Vec::with_capacity(urls.len());
         for u in urls {
+            // Matomo trims each sub-request and drops its line feeds and tabs before parsing.
+            let u = crate::php::php_trim(&u).replace(['\n', '\t'], "");
             let (sub, _) = crate::php::parse(&u, None);
             let mut params = self.p.clone();
             params.merge(sub);
+            params.trim_scalars();
             let method = params.str("method").unwrap_or_default().to_string();
             let mut call = Call {
                 st: &mut *self.st,
@@ -789,10 +929,18 @@ impl Call<'_> {
         Ok(J::Array(out))
     }
 
+    /// `getSiteUrlsFromId`: the main URL, then the aliases in the order of the `site_url`
+    /// table (its primary key `idsite, url`, so sorted by [`general_ci_key`]).
     fn site_urls(&self, id: u32) -> Vec<String> {
         match self.st.sites.get(&id) {
             Some(s) if s.urls.is_empty() => vec![String::new()],
-            Some(s) => s.urls.clone(),
+            Some(s) => {
+                let mut aliases = s.urls[1..].to_vec();
+                aliases.sort_by_cached_key(|u| general_ci_key(u));
+                let mut out = vec![s.urls[0].clone()];
+                out.extend(aliases);
+                out
+            }
             None => Vec::new(),
         }
     }
@@ -879,13 +1027,97 @@ impl Call<'_> {
         if let Some(settings) = live.get_mut("settings").and_then(J::as_array_mut) {
             for s in settings.iter_mut() {
                 let v = match s.get("name").and_then(J::as_str) {
-                    Some("disable_visitor_log") => log,
+                    Some("disable_visitor_log") => {
+                        s["title"] = json!(self.live_log_title());
+                        log
+                    }
                     _ => profile,
                 };
                 s["value"] = json!(v);
             }
         }
         live
+    }
+
+    /// The title of the Live `disable_visitor_log` setting (its capitals changed in 5.7).
+    fn live_log_title(&self) -> &'static str {
+        if self.is57() {
+            "Turn off Visits log and Visitor profiles"
+        } else {
+            "Turn off visits log and visitor profiles"
+        }
+    }
+
+    /// Whether the instance turns the visits log off: its Live system setting, or (5.7 with
+    /// the PrivacyCompliance flag) a compliance policy enforced instance-wide.
+    fn instance_log_off(&self) -> bool {
+        self.st.options.live_disable_visitor_log || self.enforced(None)
+    }
+
+    /// Which per-site Live settings the instance leaves to the site (`MeasurableSettings`:
+    /// a setting the instance turns off is not writable, so it is not listed by
+    /// `getSiteSettings` and silently ignored by addSite/updateSite): (log, profile).
+    fn live_writable(&self) -> (bool, bool) {
+        (
+            !self.instance_log_off(),
+            !self.st.options.live_disable_visitor_profile,
+        )
+    }
+
+    /// `Live::checkIsVisitorLogEnabled` for each of `sites`.
+    fn check_visitor_log(&self, sites: &[u32]) -> Result<(), Fail> {
+        if self.instance_log_off() {
+            return Err(Fail::Error("Visits log is deactivated globally. A user with super user access can enable this feature in the general settings.".into()));
+        }
+        for id in sites {
+            let off = self.st.sites.get(id).is_some_and(|s| s.disable_visitor_log)
+                || self.enforced(Some(*id));
+            if off {
+                return Err(Fail::Error(format!(
+                    "Visits log is deactivated in website settings. A user with at least admin access can enable this feature in the settings for this website (idSite={id})."
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// `Live::checkIsVisitorProfileEnabled` (the log first, then the profile).
+    fn check_visitor_profile(&self, site: u32) -> Result<(), Fail> {
+        self.check_visitor_log(&[site])?;
+        if self.st.options.live_disable_visitor_profile {
+            return Err(Fail::Error("Visitor profile is deactivated globally. A user with super user access can enable this feature in the general settings.".into()));
+        }
+        if self
+            .st
+            .sites
+            .get(&site)
+            .is_some_and(|s| s.disable_visitor_profile)
+        {
+            return Err(Fail::Error(format!(
+                "Visitor profile is deactivated in website settings. A user with at least admin access can enable this feature in the settings for this website (idSite={site})."
+            )));
+        }
+        Ok(())
+    }
+
+    /// `Live.getLastVisitsDetails` (the fake has no visits: an empty list once allowed).
+    fn last_visits_details(&self) -> R {
+        let raw = self.req("idSite")?;
+        let mut ids = Vec::new();
+        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let Ok(id) = part.parse::<u32>() else {
+                return Err(unexpected_site(&raw));
+            };
+            if !self.is_super() {
+                self.check_site(Access::View, id)?;
+            }
+            if !self.st.sites.contains_key(&id) {
+                return Err(unexpected_site(&raw));
+            }
+            ids.push(id);
+        }
+        self.check_visitor_log(&ids)?;
+        Ok(json!([]))
     }
 
     fn site_settings(&self, id: u32) -> J {
@@ -923,9 +1155,29 @@ impl Call<'_> {
                     "exclude_unknown_urls" => json!(site.exclude_unknown_urls == 1),
                     "keep_url_fragment" => json!(site.keep_url_fragment.to_string()),
                     "excluded_ips" => split(&site.excluded_ips),
-                    "excluded_parameters" => split(&site.excluded_parameters),
+                    "excluded_parameters" => {
+                        if self.is57() {
+                            s["inlineHelp"] = json!(EXCLUDED_PARAMETERS_HELP_57);
+                        }
+                        split(&site.excluded_parameters)
+                    }
                     "excluded_user_agents" => split(&site.excluded_user_agents),
-                    "excluded_referrers" => split(&site.excluded_referrers),
+                    "excluded_referrers" => {
+                        if let Some(global) = self
+                            .st
+                            .options
+                            .excluded_referrers_global
+                            .as_deref()
+                            .filter(|g| !g.is_empty())
+                            && let Some(help) = s["inlineHelp"].as_str()
+                        {
+                            s["inlineHelp"] = json!(format!(
+                                "{help}<br /><br /><strong>Global list of excluded referrers</strong><br />{}",
+                                esc(global)
+                            ));
+                        }
+                        split(&site.excluded_referrers)
+                    }
                     "sitesearch" => json!(site.sitesearch),
                     "use_default_site_search_params" => {
                         s["description"] = json!(format!(
@@ -945,17 +1197,38 @@ impl Call<'_> {
                 s["value"] = v;
             }
         }
+        if site.r#type == "intranet"
+            && let Some(first) = template.get_mut(0)
+        {
+            // The measurable type's own settings plugin.
+            first["pluginName"] = json!("IntranetMeasurable");
+            first["title"] = json!("IntranetMeasurable");
+        }
         if let Some(arr) = template.as_array_mut()
             && arr.len() > 1
         {
-            arr[1] =
+            let (log_w, profile_w) = self.live_writable();
+            let mut live =
                 self.live_settings_json(site.disable_visitor_log, site.disable_visitor_profile);
+            if let Some(settings) = live.get_mut("settings").and_then(J::as_array_mut) {
+                settings.retain(|s| match s.get("name").and_then(J::as_str) {
+                    Some("disable_visitor_log") => log_w,
+                    _ => profile_w,
+                });
+            }
+            if log_w || profile_w {
+                arr[1] = live;
+            } else {
+                arr.truncate(1);
+            }
         }
         template
     }
 
-    /// Read, validate and apply the site fields of addSite/updateSite onto `site`.
-    fn apply_site_fields(&self, site: &mut Site, update: bool) -> Result<(), Fail> {
+    /// Read, validate and apply the site fields of addSite/updateSite onto `site`. Returns
+    /// the alias that collides with an earlier one in the `site_url` table's key, if any
+    /// (the caller then stores what Matomo had written before the SQL error).
+    fn apply_site_fields(&self, site: &mut Site, update: bool) -> Result<Option<Collision>, Fail> {
         const LISTS: [&str; 6] = [
             "excludedIps",
             "excludedQueryParameters",
@@ -973,9 +1246,12 @@ impl Call<'_> {
         }
         if let Some(name) = self.s("siteName")
             && update
-            && !name.is_empty()
         {
-            site.name = name.to_string();
+            // updateSite's `siteName` has a default, so an empty one reaches `checkName`.
+            if name.is_empty() {
+                return Err(Fail::Error("The website name can't be empty.".into()));
+            }
+            site.name = sanitize(name);
         }
         if let Some(tz) = self.s("timezone").filter(|t| !t.is_empty()) {
             check_timezone(tz)?;
@@ -985,21 +1261,16 @@ impl Call<'_> {
             check_currency(c)?;
             site.currency = c.to_string();
         }
+        let mut collision = None;
         if let Some(urls) = self.opt("urls") {
-            let list: Vec<String> = urls
-                .items()
-                .into_iter()
-                .filter_map(PV::as_str)
-                .map(|u| urldecode(u).trim().to_string())
-                .filter(|u| !u.is_empty())
-                .map(|u| {
-                    if u.contains("://") {
-                        u
-                    } else {
-                        format!("http://{u}")
-                    }
-                })
-                .collect();
+            let items: Vec<&str> = urls.items().into_iter().filter_map(PV::as_str).collect();
+            let list = clean_urls(&items);
+            if let Some(bad) = list.iter().find(|u| !look_like_url(u)) {
+                return Err(Fail::Error(format!(
+                    "URLs: The url '{}' is not a valid URL.",
+                    esc(bad)
+                )));
+            }
             if list.is_empty() {
                 if update {
                     return Err(Fail::Error(
@@ -1007,6 +1278,16 @@ impl Call<'_> {
                     ));
                 }
             } else {
+                let mut keys = std::collections::BTreeSet::new();
+                for (i, alias) in list.iter().enumerate().skip(1) {
+                    if !keys.insert(general_ci_key(alias)) {
+                        collision = Some(Collision {
+                            kept: list[1..i].to_vec(),
+                            url: alias.clone(),
+                        });
+                        break;
+                    }
+                }
                 site.urls = list;
             }
         }
@@ -1035,7 +1316,7 @@ impl Call<'_> {
                 )));
             }
         }
-        let ips = self.s("excludedIps").map(norm_list);
+        let ips = self.s("excludedIps").map(|v| norm_list(&sanitize(v)));
         if let Some(ips) = &ips {
             for ip in ips.split(',').filter(|x| !x.is_empty()) {
                 if !valid_ip(ip) {
@@ -1053,7 +1334,10 @@ impl Call<'_> {
             site.ecommerce = v;
         }
         // The six lists: on update, every list not sent is ERASED (Matomo 5.0.2 trap).
-        let list = |k: &str| -> Option<String> { self.s(k).map(norm_list) };
+        // Excluded IPs: entries trimmed, empty ones dropped (repeats kept); the other
+        // excluded lists also drop repeats; the site-search parameters are stored as sent.
+        let list = |k: &str| -> Option<String> { self.s(k).map(|v| unique_list(&sanitize(v))) };
+        let raw = |k: &str| -> Option<String> { self.s(k).map(sanitize) };
         let lists = [
             (&mut site.excluded_ips, ips),
             (
@@ -1064,11 +1348,11 @@ impl Call<'_> {
             (&mut site.excluded_referrers, list("excludedReferrers")),
             (
                 &mut site.sitesearch_keyword_parameters,
-                list("searchKeywordParameters"),
+                raw("searchKeywordParameters"),
             ),
             (
                 &mut site.sitesearch_category_parameters,
-                list("searchCategoryParameters"),
+                raw("searchCategoryParameters"),
             ),
         ];
         for (field, sent) in lists {
@@ -1077,7 +1361,7 @@ impl Call<'_> {
         if let Some(g) = self.s("group")
             && (!update || self.is_super())
         {
-            site.group = g.to_string();
+            site.group = sanitize(php_trim(g));
         }
         if let Some(d) = self.s("startDate").filter(|d| !d.is_empty()) {
             site.ts_created = if d.len() == 10 {
@@ -1090,20 +1374,34 @@ impl Call<'_> {
             site.r#type = t.to_string();
         }
         if let Some(live) = self.opt("settingValues").and_then(|v| v.get("Live")) {
-            let (log, profile) = live_values(live);
-            if let Some(b) = log {
+            // Only the settings the instance leaves to the site are read (and validated);
+            // the others are ignored without a word.
+            let (log_w, profile_w) = self.live_writable();
+            let checked = |name: &str, title: &str| -> Result<Option<bool>, Fail> {
+                match live_value(live, name) {
+                    None => Ok(None),
+                    Some("1") => Ok(Some(true)),
+                    Some("0") => Ok(Some(false)),
+                    Some(_) => Err(Fail::Error(format!(
+                        "{title}: The value for the &quot;{title}&quot; field in the &quot;Live&quot; plugin is not allowed"
+                    ))),
+                }
+            };
+            if log_w && let Some(b) = checked("disable_visitor_log", self.live_log_title())? {
                 site.disable_visitor_log = b;
             }
-            if let Some(b) = profile {
+            if profile_w
+                && let Some(b) = checked("disable_visitor_profile", "Turn off visitor profiles")?
+            {
                 site.disable_visitor_profile = b;
             }
         }
-        Ok(())
+        Ok(collision)
     }
 
     fn add_site(&mut self) -> R {
         self.check_super()?;
-        let name = self.req("siteName")?;
+        let name = sanitize(&self.req("siteName")?);
         let mut site = Site::new(
             &name,
             "",
@@ -1113,14 +1411,30 @@ impl Call<'_> {
         site.urls.clear();
         site.ts_created = self.now.to_string();
         site.creator_login = self.login.clone().unwrap_or_else(|| "anonymous".into());
-        self.apply_site_fields(&mut site, false)?;
+        let collision = self.apply_site_fields(&mut site, false)?;
         let id = self
             .st
             .next_site_id
             .max(self.st.sites.keys().max().map_or(1, |m| m + 1));
         self.st.next_site_id = id + 1;
-        self.st.sites.insert(id, site);
-        val(id)
+        match collision {
+            None => {
+                self.st.sites.insert(id, site);
+                val(id)
+            }
+            Some(c) => {
+                // The site row was created with the defaults and an empty main URL; the
+                // aliases before the collision were inserted; nothing else was saved.
+                let mut partial = Site::new(&site.name, "", &site.timezone, &site.currency);
+                partial.urls.extend(c.kept.iter().cloned());
+                partial.ts_created = site.ts_created.clone();
+                partial.r#type = site.r#type.clone();
+                partial.group = site.group.clone();
+                partial.creator_login = site.creator_login.clone();
+                self.st.sites.insert(id, partial);
+                Err(c.error(id))
+            }
+        }
     }
 
     fn update_site(&mut self) -> R {
@@ -1129,12 +1443,35 @@ impl Call<'_> {
         if !self.is_super() {
             self.check_site(Access::Admin, id)?;
         }
-        let Some(mut site) = self.st.sites.get(&id).cloned() else {
+        let Some(before) = self.st.sites.get(&id).cloned() else {
             return Err(Fail::Error(format!("website id = {raw} not found")));
         };
-        self.apply_site_fields(&mut site, true)?;
-        self.st.sites.insert(id, site);
-        ok()
+        let mut site = before.clone();
+        match self.apply_site_fields(&mut site, true)? {
+            None => {
+                self.st.sites.insert(id, site);
+                ok()
+            }
+            Some(c) => {
+                // Written before the SQL error: the site row's own columns (name, timezone,
+                // currency, group, start date, type) and the aliases before the collision
+                // (the old ones deleted); the main URL, lists and flags stay as they were.
+                let mut partial = before;
+                partial.name = site.name;
+                partial.timezone = site.timezone;
+                partial.currency = site.currency;
+                partial.group = site.group;
+                partial.ts_created = site.ts_created;
+                partial.r#type = site.r#type;
+                partial.urls.truncate(1);
+                if partial.urls.is_empty() {
+                    partial.urls.push(String::new());
+                }
+                partial.urls.extend(c.kept.iter().cloned());
+                self.st.sites.insert(id, partial);
+                Err(c.error(id))
+            }
+        }
     }
 
     fn delete_site(&mut self) -> R {
@@ -1325,7 +1662,7 @@ impl Call<'_> {
                 allowed.join(", ")
             )));
         }
-        let pattern_d = urldecode(&pattern);
+        let pattern_d = sanitize(&urldecode(&pattern));
         if match_attribute == "url"
             && pattern_type == "exact"
             && !(pattern_d.starts_with("http://") || pattern_d.starts_with("https://"))
@@ -1340,8 +1677,8 @@ impl Call<'_> {
         }
         let flag = |k: &str| i64::from(self.s(k).is_some_and(php_bool));
         let goal = Goal {
-            name: urldecode(&name),
-            description: urldecode(self.s("description").unwrap_or_default()),
+            name: sanitize(&urldecode(&name)),
+            description: sanitize(&urldecode(self.s("description").unwrap_or_default())),
             match_attribute,
             pattern: pattern_d,
             pattern_type,
@@ -1386,6 +1723,35 @@ impl Call<'_> {
         }
     }
 
+    /// `checkCustomDimensionConfig`: the name (required, at most 255 bytes, none of
+    /// `/ \\ & . < >` nor a quote, which Matomo's escaping turns into `&…;`), `active` and
+    /// `caseSensitive` (`0` or `1`).
+    fn check_dimension_config(name: &str, active: &str, case: Option<&str>) -> Result<(), Fail> {
+        let name = sanitize(name);
+        if name.len() > 255 {
+            return Err(Fail::Error(
+                "Name contains too many characters, use up to 255 characters.".into(),
+            ));
+        }
+        if name.contains(['/', '\\', '&', '.', '<', '>', '\'', '"']) {
+            return Err(Fail::Error(
+                "Allowed characters are any letters, numbers, whitespace, a dash and underline."
+                    .into(),
+            ));
+        }
+        if !matches!(active, "0" | "1") {
+            return Err(Fail::Error(format!(
+                "Invalid value '{active}' for 'active' specified. Allowed values: '0' or '1'"
+            )));
+        }
+        if let Some(c) = case.filter(|c| !matches!(*c, "0" | "1")) {
+            return Err(Fail::Error(format!(
+                "Invalid value '{c}' for 'caseSensitive' specified. Allowed values: '0' or '1'"
+            )));
+        }
+        Ok(())
+    }
+
     fn check_extractions(scope: &str, ex: &[Extraction]) -> Result<(), Fail> {
         if !ex.is_empty() && scope != "action" {
             return Err(Fail::Error(
@@ -1408,6 +1774,12 @@ impl Call<'_> {
         let scope = self.req("scope")?;
         let active = self.req("active")?;
         let ex = self.extractions();
+        Self::check_dimension_config(&name, &active, self.s("caseSensitive"))?;
+        if !["visit", "action", "conversion"].contains(&scope.as_str()) {
+            return Err(Fail::Error(format!(
+                "Invalid value '{scope}' for 'scope' specified. Available scopes are: visit, action, conversion"
+            )));
+        }
         Self::check_extractions(&scope, &ex)?;
         let case_sensitive = self.s("caseSensitive").is_none_or(php_bool);
         let dims = self.st.custom_dimensions.entry(id).or_default();
@@ -1415,7 +1787,7 @@ impl Call<'_> {
         let index = dims.iter().filter(|d| d.scope == scope).count() as u32 + 1;
         dims.push(CustomDimension {
             id: next,
-            name,
+            name: sanitize(&name),
             index,
             scope,
             active: php_bool(&active),
@@ -1445,6 +1817,7 @@ impl Call<'_> {
                 esc(&raw)
             )));
         };
+        Self::check_dimension_config(&name, &active, self.s("caseSensitive"))?;
         Self::check_extractions(&scope, &ex)?;
         if let Some(d) = self
             .st
@@ -1452,7 +1825,7 @@ impl Call<'_> {
             .get_mut(&id)
             .and_then(|d| d.iter_mut().find(|d| d.id == dim_id))
         {
-            d.name = name;
+            d.name = sanitize(&name);
             d.active = php_bool(&active);
             d.extractions = ex;
             if let Some(c) = case {
@@ -1891,6 +2264,33 @@ impl Call<'_> {
             i32::from(php_bool(&v["showIntro"]))
         ))
     }
+}
+
+/// An alias URL equal, in the `site_url` table's collation, to one inserted before it.
+struct Collision {
+    /// The aliases inserted before it (in the order sent).
+    kept: Vec<String>,
+    /// The colliding alias.
+    url: String,
+}
+
+impl Collision {
+    /// MariaDB's duplicate-key error, as Matomo answers it (HTTP 200).
+    fn error(&self, id: u32) -> Fail {
+        let entry: String = format!("{id}-{}", self.url).chars().take(192).collect();
+        Fail::Error(format!(
+            "SQLSTATE[23000]: Integrity constraint violation: 1062 Duplicate entry '{entry}' for key 'PRIMARY'"
+        ))
+    }
+}
+
+/// The value of the first `settingValues[Live][i]` entry named `name` (Matomo's
+/// `findSettingValueFromRequest`), if a string.
+fn live_value<'v>(live: &'v PV, name: &str) -> Option<&'v str> {
+    live.items()
+        .into_iter()
+        .find(|item| item.get("name").and_then(PV::as_str) == Some(name))
+        .and_then(|item| item.get("value").and_then(PV::as_str))
 }
 
 fn live_values(live: &PV) -> (Option<bool>, Option<bool>) {

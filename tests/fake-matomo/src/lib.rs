@@ -133,6 +133,7 @@ impl Inner {
         let token_in_url = get.str("token_auth").is_some() && post.str("token_auth").is_none();
         let mut params = get;
         params.merge(post);
+        params.trim_scalars();
         let method = params.str("method").unwrap_or_default().to_string();
         let mut logged = params.flatten();
         if logged.contains_key("token_auth") {

@@ -77,6 +77,20 @@ impl Params {
         }
     }
 
+    /// Trim every top-level scalar with PHP's `trim()`, as Matomo's API request does
+    /// (`Request::getRequestArrayFromString`); array elements (`urls[]`, `settingValues`) keep
+    /// their blanks.
+    pub fn trim_scalars(&mut self) {
+        for (_, v) in &mut self.entries {
+            if let Value::Str(s) = v {
+                let t = php_trim(s);
+                if t.len() != s.len() {
+                    *s = t.to_string();
+                }
+            }
+        }
+    }
+
     /// A flat view for logs: `key` or `key[a][b]` → value.
     pub fn flatten(&self) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
@@ -98,6 +112,12 @@ fn flatten_into(prefix: String, v: &Value, out: &mut BTreeMap<String, String>) {
             }
         }
     }
+}
+
+/// PHP's `trim()`: strips space, `\t`, `\n`, `\r`, `\0` and `\x0B` at both ends (a no-break
+/// space stays).
+pub fn php_trim(s: &str) -> &str {
+    s.trim_matches([' ', '\t', '\n', '\r', '\0', '\x0B'])
 }
 
 /// Split `name[a][b]` into `name` and `["a", "b"]` (PHP's rules, simplified: a key without a
@@ -215,6 +235,19 @@ mod tests {
             live.and_then(|x| x.get("name")).and_then(Value::as_str),
             Some("x")
         );
+    }
+
+    #[test]
+    fn top_level_scalars_are_trimmed_like_php() {
+        let (mut p, _) = parse(
+            "siteName=%20%09a%C2%A0%0B%0A&urls[]=%20u%20&n=%00x%0D",
+            None,
+        );
+        p.trim_scalars();
+        assert_eq!(p.str("siteName"), Some("a\u{a0}"));
+        assert_eq!(p.str("n"), Some("x"));
+        let urls: Vec<_> = p.get("urls").map(|v| v.items()).unwrap_or_default();
+        assert_eq!(urls[0].as_str(), Some(" u "));
     }
 
     #[test]

@@ -342,6 +342,30 @@ const REPLAYED_LATER: &[&str] = &[
     "API.getBulkRequest__1200_sub_requests_cut_at_996.json",
 ];
 
+/// The visitor-log section of the second recording (seq 2001–2018), replayed against
+/// `Seed::recorded()` plus its site `rec2-live` (idSite 1206); the instance-wide switches
+/// were only read on this shared instance (the 5.7 recordings toggle them).
+const REPLAYED_LIVE: &[&str] = &[
+    "CorePluginsAdmin.getSystemSettings__rec2_initial.json",
+    "CorePluginsAdmin.getSystemSettings__rec2_teamA_denied.json",
+    "SitesManager.getSiteSettings__rec2_live_site_instance_log_enabled.json",
+    "SitesManager.updateSite__rec2_site_Live_disable_visitor_log_1.json",
+    "SitesManager.getSiteSettings__rec2_after_site_Live_disable_visitor_log_1.json",
+    "Live.getLastVisitsDetails__rec2_site_log_disabled.json",
+    "Live.getVisitorProfile__rec2_site_log_disabled.json",
+    "SitesManager.updateSite__rec2_site_Live_disable_visitor_log_0.json",
+    "SitesManager.getSiteSettings__rec2_after_site_Live_disable_visitor_log_0.json",
+    "SitesManager.updateSite__rec2_site_Live_disable_visitor_profile_1.json",
+    "Live.getVisitorProfile__rec2_site_profile_disabled.json",
+    "Live.getLastVisitsDetails__rec2_site_profile_disabled.json",
+    "SitesManager.updateSite__rec2_site_Live_disable_visitor_profile_0.json",
+    "SitesManager.updateSite__rec2_site_Live_bad_setting_name.json",
+    "SitesManager.updateSite__rec2_site_Live_value_true_string.json",
+    "SitesManager.getSiteSettings__rec2_after_Live_value_true_string.json",
+    "_db__rec2_live_settings_after_site_level.json",
+    "SitesManager.getSiteSettings__rec2_site1_instance_log_enabled.json",
+];
+
 /// Recordings present but deliberately not replayed, with the reason.
 const SKIPPED: &[(&str, &str)] = &[
     (
@@ -408,6 +432,7 @@ fn every_fixture_is_listed_once() {
     for f in REPLAYED
         .iter()
         .chain(REPLAYED_LATER)
+        .chain(REPLAYED_LIVE)
         .chain(SKIPPED.iter().map(|(f, _)| f))
     {
         assert!(listed.insert(*f), "{f} listed twice");
@@ -583,6 +608,41 @@ fn replay_later_recordings_1005_sites() {
                 common::check_answer(rec, status, &answer)
             }
             _ => replay(&fake, rec, false),
+        };
+        failures.extend(
+            errors
+                .into_iter()
+                .map(|e| format!("#{} {name}: {e}", rec.seq)),
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn replay_visitor_log_recordings_502() {
+    let recs = load("matomo-5.0.2");
+    let mut seed = Seed::recorded();
+    let mut live = Site::new("rec2-live", "https://rec2-live.example.org", "UTC", "USD");
+    live.ts_created = "2026-11-30 00:00:00".into();
+    seed.sites.insert(1206, live);
+    seed.next_site_id = 1207;
+    let fake = FakeMatomo::start(seed);
+    let mut failures = Vec::new();
+    for name in REPLAYED_LIVE {
+        let rec = &recs[by_name(&recs, name)];
+        let errors = if name.starts_with("_db__") {
+            let (n, errors) = compare_db(&fake.state(), &rec.json);
+            assert!(n > 0, "{name}: no row compared");
+            errors
+        } else if name.starts_with("CorePluginsAdmin.getSystemSettings__") {
+            common::replay_live_section(&fake, rec)
+        } else {
+            replay(&fake, rec, false)
         };
         failures.extend(
             errors

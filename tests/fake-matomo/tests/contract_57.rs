@@ -15,7 +15,7 @@
 mod common;
 
 use common::{compare_db, load, replay};
-use fake_matomo::{FakeMatomo, Seed, VersionMode};
+use fake_matomo::{Access, FakeMatomo, Seed, Site, TEAM_A_TOKEN, User, VersionMode};
 use std::collections::BTreeSet;
 
 /// Recordings replayed against `Seed::recorded_57()`, in order.
@@ -166,6 +166,61 @@ const REPLAYED: &[&str] = &[
 ];
 
 /// Recordings present but deliberately not replayed, with the reason.
+/// The visitor-log section of the second recording (seq 2001–2047), replayed against
+/// `Seed::recorded_57()` plus what that instance had grown: the site `rec2-live` (idSite 17,
+/// next id 18), the temporary admin `rec2teamA` (token teamA, admin on site 2) and the
+/// PrivacyCompliance flag on (no policy enforced). Before seq 2047 the recording put the
+/// instance's Live values back to off (unrecorded); the harness does the same.
+const REPLAYED_LIVE: &[&str] = &[
+    "CorePluginsAdmin.getSystemSettings__rec2_initial.json",
+    "CorePluginsAdmin.getSystemSettings__rec2_teamA_denied.json",
+    "SitesManager.getSiteSettings__rec2_live_site_initial.json",
+    "SitesManager.updateSite__rec2_site_Live_disable_visitor_log_1.json",
+    "SitesManager.getSiteSettings__rec2_after_site_Live_disable_visitor_log_1.json",
+    "Live.getLastVisitsDetails__rec2_site_log_disabled.json",
+    "Live.getVisitorProfile__rec2_site_log_disabled.json",
+    "SitesManager.updateSite__rec2_site_Live_disable_visitor_log_0.json",
+    "SitesManager.getSiteSettings__rec2_after_site_Live_disable_visitor_log_0.json",
+    "SitesManager.updateSite__rec2_site_Live_disable_visitor_profile_1.json",
+    "Live.getVisitorProfile__rec2_site_profile_disabled.json",
+    "Live.getLastVisitsDetails__rec2_site_profile_disabled.json",
+    "SitesManager.updateSite__rec2_site_Live_disable_visitor_profile_0.json",
+    "SitesManager.updateSite__rec2_site_Live_bad_setting_name.json",
+    "SitesManager.updateSite__rec2_site_Live_value_true_string.json",
+    "SitesManager.getSiteSettings__rec2_after_Live_value_true_string.json",
+    "_db__rec2_live_settings_after_site_level.json",
+    "_db__rec2_live_settings_before_toggle.json",
+    "CorePluginsAdmin.setSystemSettings__rec2_Live_disable_visitor_log_1_no_password.json",
+    "CorePluginsAdmin.setSystemSettings__rec2_Live_disable_visitor_log_1_wrong_password.json",
+    "CorePluginsAdmin.setSystemSettings__rec2_Live_disable_visitor_log_1.json",
+    "CorePluginsAdmin.setSystemSettings__rec2_teamA_denied.json",
+    "CorePluginsAdmin.getSystemSettings__rec2_instance_log_disabled.json",
+    "_db__rec2_live_settings_instance_log_disabled.json",
+    "SitesManager.getSiteSettings__rec2_live_site_instance_log_disabled.json",
+    "SitesManager.getSiteSettings__rec2_site1_instance_log_disabled.json",
+    "SitesManager.updateSite__rec2_Live_disable_visitor_log_0_while_instance_disables.json",
+    "SitesManager.getSiteSettings__rec2_after_Live_0_while_instance_disables.json",
+    "SitesManager.updateSite__rec2_Live_disable_visitor_log_1_while_instance_disables.json",
+    "_db__rec2_live_settings_after_site_writes_while_instance_disables.json",
+    "Live.getLastVisitsDetails__rec2_instance_log_disabled.json",
+    "Live.getVisitorProfile__rec2_instance_log_disabled.json",
+    "SitesManager.addSite__rec2_with_Live_setting_while_instance_disables.json",
+    "CorePluginsAdmin.setSystemSettings__rec2_Live_enable_log_and_profile.json",
+    "CorePluginsAdmin.getSystemSettings__rec2_instance_log_enabled.json",
+    "SitesManager.getSiteSettings__rec2_live_site_instance_log_enabled.json",
+    "SitesManager.updateSite__rec2_Live_disable_visitor_log_0_instance_enabled.json",
+    "SitesManager.getSiteSettings__rec2_after_Live_0_instance_enabled.json",
+    "CorePluginsAdmin.setSystemSettings__rec2_Live_log_on_profile_off.json",
+    "CorePluginsAdmin.getSystemSettings__rec2_instance_profile_disabled.json",
+    "SitesManager.getSiteSettings__rec2_live_site_instance_profile_disabled.json",
+    "SitesManager.updateSite__rec2_Live_disable_visitor_profile_0_while_instance_disables_profile.json",
+    "SitesManager.getSiteSettings__rec2_after_profile_0_while_instance_disables_profile.json",
+    "Live.getLastVisitsDetails__rec2_instance_profile_disabled.json",
+    "Live.getVisitorProfile__rec2_instance_profile_disabled.json",
+    "_db__rec2_live_settings_instance_profile_disabled.json",
+    "CorePluginsAdmin.getSystemSettings__rec2_after_restore.json",
+];
+
 const SKIPPED: &[(&str, &str)] = &[(
     "PrivacyManager.getAnonymisationSettings__site_1_after_remove.json",
     "on purpose: right after useSiteSpecificSettings=0, Matomo answered the removed site \
@@ -178,7 +233,11 @@ fn every_fixture_is_listed_once() {
     let recs = load("matomo-5.7");
     let on_disk: BTreeSet<&str> = recs.iter().map(|r| r.file.as_str()).collect();
     let mut listed = BTreeSet::new();
-    for f in REPLAYED.iter().chain(SKIPPED.iter().map(|(f, _)| f)) {
+    for f in REPLAYED
+        .iter()
+        .chain(REPLAYED_LIVE)
+        .chain(SKIPPED.iter().map(|(f, _)| f))
+    {
         assert!(listed.insert(*f), "{f} listed twice");
     }
     assert_eq!(on_disk, listed, "fixture directory and lists differ");
@@ -230,6 +289,74 @@ fn replay_recordings_57() {
         }
     }
     assert!(db_rows > 50, "too few option rows compared: {db_rows}");
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn replay_visitor_log_recordings_57() {
+    let recs = load("matomo-5.7");
+    let mut seed = Seed::recorded_57().version(VersionMode::V5_7 {
+        compliance_flag: true,
+    });
+    seed.sites.insert(
+        17,
+        Site::new(
+            "rec2-live",
+            "https://rec2-live.example.org",
+            "Europe/Berlin",
+            "EUR",
+        ),
+    );
+    seed.next_site_id = 18;
+    // Site 1 and the global referrer list as the earlier sections had left them.
+    if let Some(main) = seed.sites.get_mut(&1) {
+        main.exclude_unknown_urls = 1;
+        main.disable_visitor_profile = true;
+    }
+    seed.options.excluded_referrers_global = Some("ref.example.com".into());
+    seed.users.insert(
+        "rec2teamA".into(),
+        User {
+            token: TEAM_A_TOKEN.into(),
+            secure_only: false,
+            superuser: false,
+            password: String::new(),
+            access: [(2, Access::Admin)].into_iter().collect(),
+        },
+    );
+    let fake = FakeMatomo::start(seed);
+    let mut failures = Vec::new();
+    for name in REPLAYED_LIVE {
+        let rec = recs
+            .iter()
+            .find(|r| r.file == *name)
+            .unwrap_or_else(|| panic!("missing {name}"));
+        if rec.seq == 2047 {
+            fake.update(|s| {
+                s.options.live_disable_visitor_log = false;
+                s.options.live_disable_visitor_profile = false;
+            });
+        }
+        let errors = if name.starts_with("_db__") {
+            let (n, errors) = compare_db(&fake.state(), &rec.json);
+            assert!(n > 0, "{name}: no row compared");
+            errors
+        } else if name.starts_with("CorePluginsAdmin.getSystemSettings__") {
+            common::replay_live_section(&fake, rec)
+        } else {
+            replay(&fake, rec, false)
+        };
+        failures.extend(
+            errors
+                .into_iter()
+                .map(|e| format!("#{} {name}: {e}", rec.seq)),
+        );
+    }
     assert!(
         failures.is_empty(),
         "{} differences:\n{}",

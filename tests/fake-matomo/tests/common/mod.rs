@@ -396,6 +396,38 @@ pub fn compare_db(st: &State, rec: &J) -> (usize, Vec<String>) {
                     errors.push(format!("option {name}: recorded {value:?}, fake {mine:?}"));
                 }
             }
+        } else if row.get("plugin_name").and_then(J::as_str) == Some("Live") {
+            // Live settings: instance-wide (`plugin_setting`) or per site (`site_setting`).
+            let value = row["setting_value"].as_str() == Some("1");
+            let name = row["setting_name"].as_str().unwrap_or_default();
+            let log = name == "disable_visitor_log";
+            let mine = match row["idsite"].as_str() {
+                Some("NULL") | None => Some(if log {
+                    st.options.live_disable_visitor_log
+                } else {
+                    st.options.live_disable_visitor_profile
+                }),
+                Some(id) => id
+                    .parse::<u32>()
+                    .ok()
+                    .and_then(|id| st.sites.get(&id))
+                    .map(|s| {
+                        if log {
+                            s.disable_visitor_log
+                        } else {
+                            s.disable_visitor_profile
+                        }
+                    }),
+            };
+            if let Some(mine) = mine {
+                compared += 1;
+                if mine != value {
+                    errors.push(format!(
+                        "Live setting {name} (idsite {}): recorded {value}, fake {mine}",
+                        row["idsite"]
+                    ));
+                }
+            }
         } else if row.get("setting_name").and_then(J::as_str) == Some("cnil_v1_policy_enabled") {
             let value = row["setting_value"].as_str() == Some("1");
             let mine = match row["idsite"].as_str() {
@@ -414,4 +446,28 @@ pub fn compare_db(st: &State, rec: &J) -> (usize, Vec<String>) {
         }
     }
     (compared, errors)
+}
+
+/// Replay a `CorePluginsAdmin.getSystemSettings` recording, comparing only its Live section
+/// (the fake answers only that plugin's system settings).
+pub fn replay_live_section(fake: &FakeMatomo, rec: &Recording) -> Vec<String> {
+    let (status, body) = send(fake, &rec.json, false);
+    let expected = &rec.json["response"]["body"];
+    let live = |v: &J| {
+        v.as_array()
+            .and_then(|a| a.iter().find(|p| p["pluginName"] == "Live"))
+            .cloned()
+    };
+    let actual: J = serde_json::from_str(&body).unwrap_or(J::Null);
+    let mut errors = Vec::new();
+    let expected_status = rec.json["response"]["status"].as_u64().unwrap_or(0) as u16;
+    if status != expected_status {
+        errors.push(format!("status: expected {expected_status}, got {status}"));
+    }
+    match (live(expected), live(&actual)) {
+        (Some(e), Some(a)) => compare(&e, &a, "body.Live", &mut errors),
+        (None, None) => compare(expected, &actual, "body", &mut errors),
+        (e, a) => errors.push(format!("Live section: expected {e:?}, got {a:?}")),
+    }
+    errors
 }
