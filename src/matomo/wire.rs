@@ -683,6 +683,7 @@ mod tests {
             PrivacyState {
                 anonymize_ip_enabled: true,
                 mask_bytes: 2,
+                randomize_config_id: Some(false),
                 ..PrivacyState::default()
             }
         );
