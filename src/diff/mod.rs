@@ -807,10 +807,9 @@ fn diff_instance(
                 .unwrap_or(base.anonymize_referrer),
             force_cookieless: privacy.force_cookieless.unwrap_or(base.force_cookieless),
             do_not_track: privacy.do_not_track.unwrap_or(base.do_not_track),
-            randomize_config_id: match base.randomize_config_id {
-                Some(live) => Some(privacy.randomize_config_id.unwrap_or(live)),
-                None => None,
-            },
+            randomize_config_id: base
+                .randomize_config_id
+                .map(|live| privacy.randomize_config_id.unwrap_or(live)),
         };
         if privacy.randomize_config_id.is_some()
             && live

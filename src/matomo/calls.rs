@@ -478,13 +478,19 @@ mod tests {
     fn randomize_config_id_is_sent_whenever_this_matomo_has_it() {
         let mut state = PrivacyState::default();
         let none = ours(&set_anonymize_ip("ipAddressMaskLength", &state));
-        assert!(!none.contains_key("randomizeConfigId"), "5.0-5.6 have no such argument");
+        assert!(
+            !none.contains_key("randomizeConfigId"),
+            "5.0-5.6 have no such argument"
+        );
         state.randomize_config_id = Some(false);
         let off = ours(&set_anonymize_ip("ipAddressMaskLength", &state));
         assert_eq!(off["randomizeConfigId"], "0");
         state.randomize_config_id = Some(true);
         let on = ours(&set_anonymize_ip("ipAddressMaskLength", &state));
-        assert_eq!(on["randomizeConfigId"], "1", "kept on: an omitted one is reset");
+        assert_eq!(
+            on["randomizeConfigId"], "1",
+            "kept on: an omitted one is reset"
+        );
     }
 
     #[test]

@@ -420,10 +420,10 @@ pub fn anonymisation_settings(value: &Value) -> WireResult<PrivacyState> {
         ),
         force_cookieless: bool_of(field(value, "forceCookielessTracking")).map_err(ctx)?,
         do_not_track: bool_of(field(value, "doNotTrackEnabled")).map_err(ctx)?,
-        randomize_config_id: match value.get("randomizeConfigId") {
-            Some(v) => Some(bool_of(v).map_err(ctx)?),
-            None => None,
-        },
+        randomize_config_id: value
+            .get("randomizeConfigId")
+            .map(|v| bool_of(v).map_err(ctx))
+            .transpose()?,
     })
 }
 
