@@ -259,3 +259,114 @@ sites:
         format!("https://{tag}-on.real.example"),
     ]);
 }
+
+#[test]
+fn randomize_config_id_is_kept_and_asks_for_the_password() {
+    let Some(kit) = Kit::get() else { return };
+    if !kit.is_57() {
+        return;
+    }
+    let _instance = kit.instance_lock();
+    let settings = |kit: &Kit| kit.api("PrivacyManager.getAnonymisationSettings", &[]);
+    let password = kit.var("MATOMO_SUPERUSER_PASSWORD").to_string();
+    // Someone turned it on in Matomo's admin (which asks for the password).
+    kit.api(
+        "PrivacyManager.setAnonymizeIpSettings",
+        &[
+            ("anonymizeIPEnable", "1"),
+            ("ipAddressMaskLength", "2"),
+            ("useAnonymizedIpForVisitEnrichment", "0"),
+            ("anonymizeReferrer", "exclude_path"),
+            ("randomizeConfigId", "1"),
+            ("passwordConfirmation", &password),
+        ],
+    );
+    assert_eq!(settings(&kit)["randomizeConfigId"], true);
+    let work = Workdir::new();
+    work.set_config(
+        "policy: { profile: none }\ninstance:\n  privacy:\n    anonymize_ip: { enabled: true, mask_bytes: 3 }\n",
+    );
+    // Without the password: refused with the reason, nothing written (it is never
+    // switched off behind the user's back).
+    let refused = kit.run(&work, &[], &["apply", "--auto-approve"]);
+    expect_code(&refused, 1);
+    assert!(
+        refused.stderr.contains("MATOMO_PASSWORD"),
+        "{}",
+        refused.stderr
+    );
+    let after = settings(&kit);
+    assert_eq!(
+        (
+            after["randomizeConfigId"].clone(),
+            after["ipAddressMaskLength"].clone()
+        ),
+        (true.into(), 2.into())
+    );
+    // With it: the mask changes, randomizeConfigId stays on.
+    let env = [("MATOMO_PASSWORD", password.as_str())];
+    kit.apply_converges(&work, &env);
+    let after = settings(&kit);
+    assert_eq!(
+        (
+            after["randomizeConfigId"].clone(),
+            after["ipAddressMaskLength"].clone()
+        ),
+        (true.into(), 3.into())
+    );
+    // Managed off: no password needed to send 0.
+    work.set_config(
+        "policy: { profile: none }\ninstance:\n  privacy:\n    anonymize_ip: { enabled: true, mask_bytes: 2 }\n    randomize_config_id: false\n",
+    );
+    kit.apply_converges(&work, &[]);
+    assert_eq!(settings(&kit)["randomizeConfigId"], false);
+}
+
+#[test]
+fn the_shared_instance_example_converges() {
+    let Some(kit) = Kit::get() else { return };
+    let _instance = kit.instance_lock();
+    let env = kit.password_env();
+    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let work = Workdir::new();
+    // The example's ids belong to its own instance: sites are bound by URL here.
+    let example = crate::common::repo_root().join("examples/shared-instance");
+    for entry in walk(&example) {
+        let relative = entry.strip_prefix(&example).expect("inside");
+        let text = std::fs::read_to_string(&entry).expect("read");
+        let text: String = text
+            .lines()
+            .filter(|l| {
+                !(l.starts_with("    id: ")
+                    && l.trim_start_matches("    id: ")
+                        .chars()
+                        .all(|c| c.is_ascii_digit()))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        work.write(&format!("ex/{}", relative.display()), &text);
+    }
+    let apply = kit.run(&work, &envs, &["apply", "-c", "ex", "--auto-approve"]);
+    expect_code(&apply, 0);
+    let plan = kit.run(&work, &envs, &["plan", "-c", "ex", "--detailed-exitcode"]);
+    assert!(
+        plan.code == 0 && plan.last_line() == NO_CHANGES,
+        "examples/shared-instance, applied then planned on Matomo {}:\n{}\n{}",
+        kit.version,
+        plan.stdout,
+        plan.stderr
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            out.push(path);
+        }
+    }
+    out
+}
