@@ -84,6 +84,7 @@ fn blog_site() -> SiteState {
             query_parameters: strings(&["utm_source", "fbclid"]),
             user_agents: Vec::new(),
             referrers: Vec::new(),
+            ..ExclusionsState::default()
         },
         visitor_log: Some(VisitorLogState {
             disabled: false,
@@ -141,6 +142,7 @@ fn representative_plan() -> Plan {
             query_parameters: strings(&["fbclid", "gclid"]),
             user_agents: Vec::new(),
             referrers: Vec::new(),
+            ..ExclusionsState::default()
         },
         visitor_log: Some(VisitorLogState {
             disabled: true,

@@ -465,6 +465,7 @@ fn desired_exclusions(exclusions: &SiteExclusions, base: &ExclusionsState) -> Ex
         query_parameters: pick(&exclusions.query_parameters, &base.query_parameters),
         user_agents: pick(&exclusions.user_agents, &base.user_agents),
         referrers: pick(&exclusions.referrers, &base.referrers),
+        query_parameters_type: base.query_parameters_type.clone(),
     }
 }
 
@@ -903,7 +904,15 @@ fn diff_instance(
         };
         match &live.exclusions {
             Some(base) => {
-                let after = desired_exclusions(&given, base);
+                let mut after = desired_exclusions(&given, base);
+                // 5.2+: the list's type is part of what Matomo stores (a custom list
+                // equal to the recommended names fails Matomo's cnil_v1 check).
+                if base.query_parameters_type.is_some() {
+                    after.query_parameters_type = Some(
+                        crate::matomo::calls::query_parameters_type(&after.query_parameters)
+                            .to_string(),
+                    );
+                }
                 let enforced = live.compliance_mode == Some(ComplianceMode::CnilV1)
                     && instance.compliance_mode != Some(ComplianceMode::Off);
                 if enforced && after.query_parameters != base.query_parameters {

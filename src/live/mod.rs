@@ -148,6 +148,12 @@ pub struct ExclusionsState {
     pub user_agents: Vec<String>,
     /// Excluded referrers.
     pub referrers: Vec<String>,
+    /// How Matomo 5.2+ stores the global query-parameter list
+    /// (`getExclusionTypeForQueryParams`): `common_session_parameters` (none of its
+    /// own), `matomo_recommended_pii` (Matomo's recommended list, which its cnil_v1
+    /// check requires) or `custom`. `None` for a site's lists and before 5.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_parameters_type: Option<String>,
 }
 
 /// Visitor log switches.

@@ -199,6 +199,10 @@ pub async fn read_instance(
         requests.push(Call::new("CorePluginsAdmin.getSystemSettings"));
         requests.len() - 1
     });
+    let exclusion_type_at = crate::matomo::wire::version_at_least(&info.version, 5, 2).then(|| {
+        requests.push(Call::new("SitesManager.getExclusionTypeForQueryParams"));
+        requests.len() - 1
+    });
     let compliance_at =
         (info.compliance == ComplianceSupport::Available && info.superuser).then(|| {
             requests.push(calls::compliance_status(None));
@@ -224,6 +228,12 @@ pub async fn read_instance(
             query_parameters: query.clone(),
             user_agents: agents.clone(),
             referrers: referrers.clone(),
+            query_parameters_type: match exclusion_type_at
+                .and_then(|i| values[i].as_ref().map(|v| (i, v)))
+            {
+                Some((i, v)) => Some(wire::global_string(v).map_err(|e| decode(i, e))?),
+                None => None,
+            },
         }),
         _ => None,
     };
@@ -521,7 +531,8 @@ mod tests {
         let sent = form(&log.lock().unwrap()[0]);
         assert_eq!(
             sent.iter().filter(|(k, _)| k.starts_with("urls[")).count(),
-            6
+            7,
+            "the four global lists, the query-parameter type (5.2+), the two defaults"
         );
     }
 }

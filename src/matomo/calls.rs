@@ -272,7 +272,10 @@ pub fn set_global_exclusions(version: Option<&str>, exclusions: &ExclusionsState
             query
                 .params
                 .push("exclusionType", "common_session_parameters");
-        } else if is_recommended_pii(&exclusions.query_parameters) {
+        } else if exclusions.query_parameters_type.as_deref() == Some(RECOMMENDED_PII)
+            || (exclusions.query_parameters_type.is_none()
+                && is_recommended_pii(&exclusions.query_parameters))
+        {
             // Matomo's own type, which its cnil_v1 check requires (a custom list
             // with the same names would read the same but fail that check).
             query.params.push("exclusionType", "matomo_recommended_pii");
@@ -304,8 +307,23 @@ pub fn set_global_exclusions(version: Option<&str>, exclusions: &ExclusionsState
     calls
 }
 
+/// Matomo's type for its recommended personal-data list of query parameters.
+pub const RECOMMENDED_PII: &str = "matomo_recommended_pii";
+
+/// The type Matomo 5.2+ stores with a global query-parameter list written as `list`:
+/// none, Matomo's recommended list, or a custom one.
+pub fn query_parameters_type(list: &[String]) -> &'static str {
+    if list.is_empty() {
+        "common_session_parameters"
+    } else if is_recommended_pii(list) {
+        RECOMMENDED_PII
+    } else {
+        "custom"
+    }
+}
+
 /// True when a list is exactly Matomo's recommended personal-data list (as a set).
-fn is_recommended_pii(list: &[String]) -> bool {
+pub fn is_recommended_pii(list: &[String]) -> bool {
     let given: std::collections::BTreeSet<&str> = list.iter().map(|s| s.trim()).collect();
     let recommended = crate::policy::recommended_pii_parameters();
     let recommended: std::collections::BTreeSet<&str> =
@@ -464,6 +482,7 @@ mod tests {
                 query_parameters: vec!["sid".into(), "token".into()],
                 user_agents: vec!["HeadlessChrome".into(), "curl".into()],
                 referrers: vec!["ref.example.org".into(), ".cdn.example.net".into()],
+                ..ExclusionsState::default()
             },
             visitor_log: Some(VisitorLogState {
                 disabled: true,

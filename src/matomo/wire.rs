@@ -230,6 +230,7 @@ pub fn site(value: &Value) -> WireResult<SiteState> {
                 .map_err(in_site)?,
             user_agents: comma_list_of(field(value, "excluded_user_agents")).map_err(in_site)?,
             referrers: comma_list_of(field(value, "excluded_referrers")).map_err(in_site)?,
+            query_parameters_type: None,
         },
         ..SiteState::default()
     })

@@ -94,6 +94,28 @@ pub(crate) enum FieldView {
 /// are shown row by row (multi-line ones diffed line by line); a list on one side
 /// only is shown as a block when it is long, inline otherwise.
 pub(crate) fn field_view(field: &FieldChange) -> FieldView {
+    // Matomo's recommended personal-data list (~160 names) is shown as one named value.
+    let named = |value: Option<&Value>| {
+        let list = value.and_then(as_list)?;
+        let names: Vec<String> = list
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
+        crate::matomo::calls::is_recommended_pii(&names).then(|| {
+            Value::String(format!(
+                "(Matomo's recommended personal-data list, {} names)",
+                names.len()
+            ))
+        })
+    };
+    let (named_before, named_after) = (named(field.before.as_ref()), named(field.after.as_ref()));
+    if named_before.is_some() || named_after.is_some() {
+        return field_view(&FieldChange {
+            name: field.name.clone(),
+            before: named_before.or_else(|| field.before.clone()),
+            after: named_after.or_else(|| field.after.clone()),
+        });
+    }
     let mark = Mark::of_field(field);
     let name = field.name.clone();
     let before = field.before.as_ref();
@@ -357,6 +379,28 @@ mod tests {
                 before: Some("\"Old\"".to_string()),
                 after: Some("\"New\"".to_string()),
             }
+        );
+    }
+
+    #[test]
+    fn matomo_s_recommended_list_is_one_named_value() {
+        let recommended = crate::policy::recommended_pii_parameters();
+        let view = field_view(&field(
+            Some(serde_json::json!(["email", "nom"])),
+            Some(serde_json::json!(recommended)),
+        ));
+        let FieldView::Inline { after, .. } = view else {
+            panic!("one line, not one row per name: {view:?}")
+        };
+        assert_eq!(
+            after.as_deref(),
+            Some(
+                format!(
+                    "\"(Matomo's recommended personal-data list, {} names)\"",
+                    recommended.len()
+                )
+                .as_str()
+            )
         );
     }
 

@@ -370,3 +370,57 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_custom_list_equal_to_the_recommended_one_is_repaired() {
+    let Some(kit) = Kit::get() else { return };
+    if kit.version.as_str() < "5.2" {
+        return;
+    }
+    let _instance = kit.instance_lock();
+    let env = kit.password_env();
+    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let names = text(
+        &kit.api("SitesManager.getExcludedQueryParametersGlobal", &[]),
+        "value",
+    );
+    let work = Workdir::new();
+    // Matomo's recommended list, stored by matoform with Matomo's own type.
+    work.set_config("instance:\n  privacy:\n    anonymize_ip: { enabled: true, mask_bytes: 2, use_for_enrichment: false }\n    anonymize_referrer: exclude_path\n  exclusions: { ips: [] }\n");
+    kit.apply_converges(&work, &envs);
+    let recommended = text(
+        &kit.api("SitesManager.getExcludedQueryParametersGlobal", &[]),
+        "value",
+    );
+    // Someone saves the same names as a custom list: Matomo's cnil_v1 check fails.
+    kit.api(
+        "SitesManager.setGlobalQueryParamExclusion",
+        &[
+            ("exclusionType", "custom"),
+            ("queryParamsToExclude", &recommended),
+        ],
+    );
+    let kind = || {
+        text(
+            &kit.api("SitesManager.getExclusionTypeForQueryParams", &[]),
+            "value",
+        )
+    };
+    assert_eq!(kind(), "custom");
+    let plan = kit.plan(&work, &envs);
+    expect_code(&plan, 2);
+    assert!(
+        plan.stdout
+            .contains(r#"~ query_parameters_type: "custom" → "matomo_recommended_pii""#),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.lines().count() < 60,
+        "the list is one named value:\n{}",
+        plan.stdout
+    );
+    kit.apply_converges(&work, &envs);
+    assert_eq!(kind(), "matomo_recommended_pii");
+    let _ = names;
+}
