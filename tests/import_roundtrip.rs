@@ -263,10 +263,17 @@ const MODES: [(VersionMode, &str); 2] = [
 ];
 
 /// The plan's "Asserted" section for the instance settings this Matomo cannot read.
+/// What the plan of an import says about the settings Matomo did not let matoform read:
+/// not managed until read or stated (never the policy's defaults written blind).
 fn asserted_parts(version: &str) -> Vec<&'static str> {
     match version {
-        "5.0.2" => vec!["  instance.privacy\n", "  instance.retention\n"],
-        _ => vec!["  instance.retention\n"],
+        "5.0.2" => vec![
+            "instance.privacy: not readable on Matomo 5.0.2 and not stated in the configuration, so not managed until read or stated",
+            "instance.retention: not readable through Matomo's API and not stated in the configuration, so not managed until read or stated",
+        ],
+        _ => vec![
+            "instance.retention: not readable through Matomo's API and not stated in the configuration, so not managed until read or stated",
+        ],
     }
 }
 

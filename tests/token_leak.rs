@@ -37,7 +37,12 @@ const WRONG_PASSWORD: &str = "Wrong-Canary-Passw0rd-77!";
 const CONFIG: &str = r#"
 instance:
   privacy:
+    anonymize_ip: { enabled: true, mask_bytes: 2, use_for_enrichment: true }
+    anonymize_user_id: true
+    anonymize_order_id: true
     anonymize_referrer: exclude_all
+    force_cookieless: true
+    do_not_track: true
   retention:
     raw_data: { delete: true, older_than_days: 180 }
 sites:

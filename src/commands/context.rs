@@ -352,6 +352,8 @@ pub fn build_plan(
     today: chrono::NaiveDate,
 ) -> anyhow::Result<Plan> {
     check_site_filter(desired, site_filter)?;
+    let (unread_defaults, not_blind) = without_blind_defaults(&loaded.config, desired, live);
+    let desired = &unread_defaults;
     let diff = diff::diff(
         desired,
         live,
@@ -409,11 +411,48 @@ pub fn build_plan(
         },
         findings,
         fingerprints: diff.fingerprints,
-        warnings: diff.warnings,
+        warnings: diff.warnings.into_iter().chain(not_blind).collect(),
     };
     plan.sort();
     plan.recount();
     Ok(plan)
+}
+
+/// The desired configuration without the instance settings that Matomo did not let
+/// matoform read and that only the policy's defaults supply: those are never written
+/// blind into an instance-wide setting (a value the configuration states is). Returns
+/// that configuration and one warning per setting left unmanaged.
+pub fn without_blind_defaults(
+    stated: &crate::desired::model::Config,
+    desired: &crate::desired::model::Config,
+    live: &LiveState,
+) -> (crate::desired::model::Config, Vec<String>) {
+    let mut out = desired.clone();
+    let mut warnings = Vec::new();
+    let (Some(instance), Some(live_instance)) = (out.instance.as_mut(), live.instance.as_ref())
+    else {
+        return (out, warnings);
+    };
+    let stated = stated.instance.as_ref();
+    let how = "set MATOMO_LOGIN and MATOMO_PASSWORD so that matoform reads it from Matomo's admin pages, or state it in instance:";
+    if live_instance.privacy.is_none() && instance.privacy.is_some() {
+        instance.privacy = stated.and_then(|i| i.privacy.clone());
+        if instance.privacy.is_none() {
+            warnings.push(format!(
+                "instance.privacy: not readable on Matomo {} and not stated in the configuration, so not managed until read or stated (the policy's compliant values are never written blind); {how}",
+                live.matomo.version
+            ));
+        }
+    }
+    if live_instance.retention.is_none() && instance.retention.is_some() {
+        instance.retention = stated.and_then(|i| i.retention.clone());
+        if instance.retention.is_none() {
+            warnings.push(format!(
+                "instance.retention: not readable through Matomo's API and not stated in the configuration, so not managed until read or stated (the policy's compliant values are never written blind); {how}"
+            ));
+        }
+    }
+    (out, warnings)
 }
 
 /// Today's date (UTC), or `MATOFORM_TODAY` (YYYY-MM-DD) for reproducible tests.

@@ -94,12 +94,12 @@ fn unreadable_notes(live: &LiveState) -> Vec<String> {
     let mut notes = Vec::new();
     if instance.privacy.is_none() {
         notes.push(format!(
-            "instance.privacy: not readable on Matomo {version} (PrivacyManager has no reader before 5.6), left out; under the cnil-exemption policy, plan asserts the compliant values and apply sets them"
+            "instance.privacy: not readable on Matomo {version} (PrivacyManager has no reader before 5.6), left out; it stays unmanaged until it is read (import again with MATOMO_LOGIN and MATOMO_PASSWORD) or stated in instance.yaml: the policy's values are never written blind"
         ));
     }
     if instance.retention.is_none() {
         notes.push(
-            "instance.retention: not readable through Matomo's API, left out; under the cnil-exemption policy, plan asserts the compliant raw-data deletion and apply sets it (with MATOMO_PASSWORD)".to_string(),
+            "instance.retention: not readable through Matomo's API, left out; it stays unmanaged until it is read (import again with MATOMO_LOGIN and MATOMO_PASSWORD) or stated in instance.yaml: the policy's values are never written blind".to_string(),
         );
     }
     if instance.exclusions.is_none() {

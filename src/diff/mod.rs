@@ -856,7 +856,7 @@ fn diff_instance(
                     );
                 } else {
                     errors.push(format!(
-                        "instance.privacy: Matomo {version} cannot read the privacy settings back, so matoform must write all of them together; also set {} (or use the cnil-exemption profile, which fills them)",
+                        "instance.privacy: Matomo {version} cannot read the privacy settings back, so matoform must write all of them together; also set {} (Matomo resets the ones it is not sent, and matoform never writes values nobody read or stated), or set MATOMO_LOGIN and MATOMO_PASSWORD so that it reads them",
                         missing.join(", ")
                     ));
                 }
