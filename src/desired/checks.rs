@@ -409,6 +409,35 @@ fn check_compliance_conflicts(checker: &mut Checker, instance: &serde_json::Map<
     ) {
         weaker.push(("/instance/privacy/anonymize_referrer", "instance.privacy.anonymize_referrer is weaker than exclude_path (cnil_v1 requires exclude_path or exclude_all)"));
     }
+    // Matomo's ReportRetention and VisitorLogDisabled settings under cnil_v1.
+    let raw = instance.get("retention").and_then(|r| r.get("raw_data"));
+    if raw
+        .and_then(|r| r.get("older_than_days"))
+        .and_then(Value::as_u64)
+        .is_some_and(|days| days > 180)
+    {
+        weaker.push((
+            "/instance/retention/raw_data/older_than_days",
+            "instance.retention.raw_data.older_than_days is above 180 (cnil_v1 keeps raw data 180 days at most)",
+        ));
+    }
+    if raw.and_then(|r| r.get("delete")).and_then(Value::as_bool) == Some(false) {
+        weaker.push((
+            "/instance/retention/raw_data/delete",
+            "instance.retention.raw_data.delete is false (cnil_v1 deletes raw data after 180 days)",
+        ));
+    }
+    if instance
+        .get("visitor_log")
+        .and_then(|l| l.get("disabled"))
+        .and_then(Value::as_bool)
+        == Some(false)
+    {
+        weaker.push((
+            "/instance/visitor_log/disabled",
+            "instance.visitor_log.disabled is false (cnil_v1 turns the visits log off)",
+        ));
+    }
     for (pointer, what) in weaker {
         checker.push(
             checker.at(pointer),

@@ -865,9 +865,20 @@ fn diff_instance(
     }
 
     if let Some(retention) = &instance.retention {
+        // While Matomo's cnil_v1 mode is enforced, its admin page answers the effective
+        // retention (180 days at most), whatever is stored: compare with that.
+        let enforced =
+            instance.compliance_mode.or(live.compliance_mode) == Some(ComplianceMode::CnilV1);
+        let cap = |days: u32| {
+            if enforced {
+                days.min(crate::policy::enforced::CNIL_V1_MAX_RAW_DATA_DAYS)
+            } else {
+                days
+            }
+        };
         let raw = retention.raw_data.as_ref().map(|r| RawDataState {
             delete: r.delete,
-            older_than_days: r.older_than_days.unwrap_or(180),
+            older_than_days: cap(r.older_than_days.unwrap_or(180)),
         });
         let reports = retention.reports.as_ref().map(|r| ReportsState {
             delete: r.delete,

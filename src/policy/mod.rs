@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod defaults;
+pub mod enforced;
 pub mod profile;
 pub mod rules;
 pub mod waivers;
@@ -31,7 +32,8 @@ pub fn evaluate(config: &Config, today: NaiveDate) -> Vec<Finding> {
     if !thresholds.is_cnil() {
         return Vec::new();
     }
-    apply_waivers(rules::check(config, &thresholds), &config.waivers, today)
+    let judged = enforced::effective_under_compliance_mode(config);
+    apply_waivers(rules::check(&judged, &thresholds), &config.waivers, today)
 }
 
 /// How serious a finding is.

@@ -129,3 +129,47 @@ fn compliance_mode_per_site_and_for_the_instance() {
     );
     kit.delete_sites_by_url(&[url("a"), url("b")]);
 }
+
+#[test]
+fn an_enforced_mode_is_judged_and_diffed_by_its_effective_values() {
+    let Some(kit) = Kit::get() else { return };
+    if !kit.is_57() {
+        return;
+    }
+    let _instance = kit.instance_lock();
+    let env = kit.password_env();
+    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let tag = unique("eff");
+    let work = Workdir::new();
+    // Stored: raw data kept 759 days, a site's visits log on.
+    work.set_config(&format!(
+        "policy: {{ profile: none }}\ninstance:\n  compliance_mode: off\n  retention:\n    raw_data: {{ delete: true, older_than_days: 759 }}\nsites:\n  {tag}:\n    name: Effective\n    urls: [https://{tag}.real.example]\n    exclude_unknown_urls: true\n    visitor_log: {{ disabled: false, profile_disabled: false }}\n"
+    ));
+    kit.apply_converges(&work, &envs);
+    let set = |on: &str| {
+        kit.api(
+            "PrivacyManager.setComplianceStatus",
+            &[
+                ("idSite", "all"),
+                ("complianceType", "cnil_v1"),
+                ("enforce", on),
+            ],
+        )
+    };
+    set("1");
+    // Matomo now answers 180 days and refuses the visits log. The cnil-exemption profile
+    // (759 days by default, the log off) has nothing to change and nothing to report
+    // about what Matomo enforces.
+    work.set_config(&format!(
+        "sites:\n  {tag}:\n    name: Effective\n    urls: [https://{tag}.real.example]\n    exclude_unknown_urls: true\n    visitor_log: {{ disabled: false, profile_disabled: false }}\n"
+    ));
+    let plan = kit.plan(&work, &envs);
+    set("0");
+    assert!(
+        plan.last_line() == NO_CHANGES && !plan.stdout.contains("cnil.visitor-log"),
+        "{}\n{}",
+        plan.stdout,
+        plan.stderr
+    );
+    kit.delete_sites_by_url(&[format!("https://{tag}.real.example")]);
+}
