@@ -65,22 +65,24 @@ mod tests {
 
     #[test]
     fn an_enforced_mode_judges_matomo_s_values() {
-        let mut config = Config::default();
-        config.instance = Some(Instance {
-            compliance_mode: Some(ComplianceMode::CnilV1),
-            retention: Some(Retention {
-                raw_data: Some(RawDataRetention {
-                    delete: true,
-                    older_than_days: Some(759),
+        let mut config = Config {
+            instance: Some(Instance {
+                compliance_mode: Some(ComplianceMode::CnilV1),
+                retention: Some(Retention {
+                    raw_data: Some(RawDataRetention {
+                        delete: true,
+                        older_than_days: Some(759),
+                    }),
+                    reports: None,
                 }),
-                reports: None,
+                visitor_log: Some(VisitorLog {
+                    disabled: Some(false),
+                    profile_disabled: None,
+                }),
+                ..Instance::default()
             }),
-            visitor_log: Some(VisitorLog {
-                disabled: Some(false),
-                profile_disabled: None,
-            }),
-            ..Instance::default()
-        });
+            ..Config::default()
+        };
         config.sites.insert("a".into(), Site::default());
         let out = effective_under_compliance_mode(&config);
         let instance = out.instance.expect("instance");
