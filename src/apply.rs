@@ -195,16 +195,20 @@ async fn execute(
                     .set_compliance(Some(id), mode == ComplianceMode::CnilV1)
                     .await?;
             }
+            if let Some(privacy) = site.privacy.as_ref().filter(|p| p.own) {
+                client.set_site_privacy(info, id, privacy).await?;
+            }
             Ok(())
         }
         (Action::Update, Some(Resource::Site(after)), Some(Resource::Site(before))) => {
             let id = site_id.ok_or_else(|| missing_site(change))?;
             let mut after = after.clone();
             after.id = id;
-            let core_changed = change
-                .fields
-                .iter()
-                .any(|f| f.name != "public_stats" && f.name != "compliance_mode");
+            let core_changed = change.fields.iter().any(|f| {
+                f.name != "public_stats"
+                    && f.name != "compliance_mode"
+                    && !f.name.starts_with("privacy")
+            });
             if core_changed {
                 client.update_site(&after).await?;
             }
@@ -218,6 +222,11 @@ async fn execute(
                     client
                         .set_compliance(Some(id), mode == ComplianceMode::CnilV1)
                         .await?;
+                }
+            }
+            if after.privacy != before.privacy {
+                if let Some(privacy) = &after.privacy {
+                    client.set_site_privacy(info, id, privacy).await?;
                 }
             }
             Ok(())

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::desired::model::{
     AnonymizeIp, ComplianceMode, Config, CustomDimension, GlobalExclusions, Goal, Instance,
     InstanceDefaults, MatchAttribute, PatternType, Privacy, RawDataRetention, ReportsRetention,
-    Retention, Site, SiteExclusions, SiteSearch, VisitorLog,
+    Retention, Site, SiteExclusions, SitePrivacy, SiteSearch, VisitorLog,
 };
 use crate::live::{DimensionState, GoalState, InstanceState, LiveState, SiteState};
 
@@ -169,6 +169,24 @@ pub fn site_to_config(site: &SiteState) -> Site {
             })
             .filter(|log| log.disabled.is_some() || log.profile_disabled.is_some()),
         public_stats: site.public_stats,
+        // A site's own privacy settings are written; using the instance's is the default.
+        privacy: site
+            .privacy
+            .as_ref()
+            .and_then(|p| p.settings.as_ref().filter(|_| p.own))
+            .map(|s| SitePrivacy {
+                own: true,
+                anonymize_ip: Some(AnonymizeIp {
+                    enabled: Some(s.anonymize_ip_enabled),
+                    mask_bytes: Some(s.mask_bytes),
+                    use_for_enrichment: Some(s.use_for_enrichment),
+                }),
+                anonymize_user_id: Some(s.anonymize_user_id),
+                anonymize_order_id: Some(s.anonymize_order_id),
+                anonymize_referrer: Some(s.anonymize_referrer),
+                force_cookieless: Some(s.force_cookieless),
+                randomize_config_id: s.randomize_config_id,
+            }),
         compliance_mode: site.compliance_mode,
         // A goal matoform cannot write back as it is would be rewritten by the next
         // apply: it is left out (see `unrepresentable_goal`), and plan leaves it alone.

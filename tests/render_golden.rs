@@ -92,6 +92,7 @@ fn blog_site() -> SiteState {
             ..VisitorLogState::default()
         }),
         public_stats: Some(false),
+        privacy: None,
         compliance_mode: None,
         goals: None,
         custom_dimensions: None,
@@ -150,6 +151,7 @@ fn representative_plan() -> Plan {
             ..VisitorLogState::default()
         }),
         public_stats: Some(false),
+        privacy: None,
         compliance_mode: None,
         goals: None,
         custom_dimensions: None,

@@ -153,6 +153,33 @@ pub struct Privacy {
     pub randomize_config_id: Option<bool>,
 }
 
+/// A site's privacy settings (Matomo 5.7): the instance's, or its own.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SitePrivacy {
+    /// `true`: the site has its own settings (those below; unstated ones keep their live
+    /// value); `false`: it uses the instance's (its own are removed).
+    pub own: bool,
+    /// IP address anonymisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymize_ip: Option<AnonymizeIp>,
+    /// Replace the User ID by a pseudonym.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymize_user_id: Option<bool>,
+    /// Replace ecommerce order IDs by a pseudonym.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymize_order_id: Option<bool>,
+    /// How much of the referrer URL is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymize_referrer: Option<ReferrerAnonymisation>,
+    /// Force tracking without cookies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_cookieless: Option<bool>,
+    /// A random config id per visit (asks for `MATOMO_PASSWORD` while on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub randomize_config_id: Option<bool>,
+}
+
 /// IP anonymisation settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -399,6 +426,11 @@ pub struct Site {
     /// Anonymous users may view this site's reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_stats: Option<bool>,
+
+    /// The site's own IP anonymisation settings (Matomo 5.7), or `own: false` to use the
+    /// instance's. Left out: not managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<SitePrivacy>,
 
     /// Matomo's own compliance mode for this site (Matomo 5.4 and later).
     #[serde(default, skip_serializing_if = "Option::is_none")]

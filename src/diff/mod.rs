@@ -152,6 +152,15 @@ pub fn diff(
             ));
             continue;
         }
+        if site.privacy.is_some()
+            && (!live.matomo.anonymisation_reader || live_site.is_some_and(|s| s.privacy.is_none()))
+        {
+            errors.push(format!(
+                "site[{key}].privacy: Matomo {} cannot read a site's own privacy settings here (it needs Matomo 5.7 and admin access to the site); remove privacy",
+                live.matomo.version
+            ));
+            continue;
+        }
         if live_site.is_none() && !live.matomo.superuser && !live.matomo.version.is_empty() {
             out.warnings.push(format!(
                 "site[{key}]: no site this token administers has the URL {}, so the plan creates one, which needs a superuser token; if the site exists, the token may have only view access to it: grant it admin access",

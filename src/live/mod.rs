@@ -115,6 +115,9 @@ pub struct SiteState {
     /// Anonymous view access (`None` when not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_stats: Option<bool>,
+    /// The site's own IP anonymisation settings (Matomo 5.7; `None` when not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<SitePrivacyState>,
     /// Matomo's compliance mode for the site (`None` when not available).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compliance_mode: Option<ComplianceMode>,
@@ -154,6 +157,17 @@ pub struct ExclusionsState {
     /// check requires) or `custom`. `None` for a site's lists and before 5.2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_parameters_type: Option<String>,
+}
+
+/// A site's privacy settings (5.7): its own, or the instance's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SitePrivacyState {
+    /// The site has its own settings (`useSiteSpecificSettings`); the tracker uses them
+    /// instead of the instance's.
+    pub own: bool,
+    /// Its own settings, when `own` (DNT and the mask parameter name are the instance's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<PrivacyState>,
 }
 
 /// Visitor log switches.

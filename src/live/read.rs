@@ -70,6 +70,7 @@ enum Detail {
     Goals,
     Dimensions,
     Compliance,
+    Privacy,
 }
 
 /// Reads the details of each site: visitor log switches (`getSiteSettings`), public
@@ -119,6 +120,9 @@ pub async fn read_site_details(
         if info.compliance == ComplianceSupport::Available && info.superuser {
             add(Detail::Compliance, calls::compliance_status(Some(id)));
         }
+        if info.anonymisation_reader {
+            add(Detail::Privacy, calls::site_privacy(id));
+        }
     }
 
     let mut fill = |index: usize, result: Result<Value, MatomoError>| {
@@ -151,6 +155,7 @@ pub async fn read_site_details(
             Detail::Compliance => {
                 site.compliance_mode = Some(wire::compliance_mode(&value).map_err(decode)?);
             }
+            Detail::Privacy => site.privacy = Some(wire::site_privacy(&value).map_err(decode)?),
         }
         Ok(())
     };
@@ -453,7 +458,8 @@ mod tests {
         let (_, bulk, _) = read_all(false).await;
         let (_, naive, requests) = read_all(true).await;
         assert_eq!(bulk, naive);
-        assert_eq!(requests, 1 + 25);
+        // Per site: settings, access, goals, dimensions, compliance, own privacy (5.7).
+        assert_eq!(requests, 1 + 30);
     }
 
     #[tokio::test]

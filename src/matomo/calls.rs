@@ -5,7 +5,7 @@ use super::wire::{scope_to_matomo, version_at_least};
 use super::{Call, MatomoError, Secret};
 use crate::live::{
     DefaultsState, DimensionState, ExclusionsState, GoalState, PrivacyState, RetentionState,
-    SiteState, VisitorLogState,
+    SitePrivacyState, SiteState, VisitorLogState,
 };
 
 /// The fields shared by `addSite` and `updateSite`. The six list fields are always sent
@@ -203,6 +203,28 @@ pub fn set_anonymize_ip(mask_parameter: &str, privacy: &PrivacyState) -> Call {
     if let Some(randomize) = privacy.randomize_config_id {
         p.bool("randomizeConfigId", randomize);
     }
+    call
+}
+
+/// `PrivacyManager.getAnonymisationSettings` for one site's own settings (5.7).
+pub fn site_privacy(site: u64) -> Call {
+    let mut call = Call::new("PrivacyManager.getAnonymisationSettings");
+    call.params.push("idSiteSpecific", site);
+    call.site = Some(site);
+    call
+}
+
+/// `setAnonymizeIpSettings` for one site (5.7, `idSiteSpecific`): its own settings, or
+/// `useSiteSpecificSettings=0`, which removes them (the site then uses the instance's;
+/// Matomo still requires the first three arguments).
+pub fn set_site_privacy(mask_parameter: &str, site: u64, privacy: &SitePrivacyState) -> Call {
+    let mut call = match (&privacy.settings, privacy.own) {
+        (Some(settings), true) => set_anonymize_ip(mask_parameter, settings),
+        _ => set_anonymize_ip(mask_parameter, &PrivacyState::default()),
+    };
+    call.params.push("idSiteSpecific", site);
+    call.params.bool("useSiteSpecificSettings", privacy.own);
+    call.site = Some(site);
     call
 }
 

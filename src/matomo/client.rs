@@ -13,7 +13,7 @@ use super::encode::{bulk_sub_request, request_body};
 use super::{Call, MatomoError, Secret, calls, wire};
 use crate::live::{
     ComplianceSupport, DefaultsState, DimensionState, ExclusionsState, GoalState, MatomoInfo,
-    PrivacyState, RetentionState, SiteState, VisitorLogState,
+    PrivacyState, RetentionState, SitePrivacyState, SiteState, VisitorLogState,
 };
 
 /// How to reach Matomo.
@@ -480,6 +480,30 @@ impl Client {
         self.write(&calls::set_do_not_track(privacy.do_not_track))
             .await
             .map(drop)
+    }
+
+    /// Writes a site's own privacy settings, or removes them (5.7).
+    pub async fn set_site_privacy(
+        &self,
+        info: &MatomoInfo,
+        site: u64,
+        privacy: &SitePrivacyState,
+    ) -> Result<(), MatomoError> {
+        let call = calls::set_site_privacy(&info.mask_parameter, site, privacy);
+        let randomize = privacy
+            .settings
+            .as_ref()
+            .is_some_and(|s| privacy.own && s.randomize_config_id == Some(true));
+        let call = if randomize {
+            let password = calls::require_password(
+                self.config.password.as_ref(),
+                "PrivacyManager.setAnonymizeIpSettings with randomize_config_id on",
+            )?;
+            call.with_secret("passwordConfirmation", password)
+        } else {
+            call
+        };
+        self.write(&call).await.map(drop)
     }
 
     /// Writes the retention settings (needs the password).

@@ -11,8 +11,8 @@ use crate::desired::model::{
     ComplianceMode, DimensionScope, Extraction, KeepUrlFragments, ReferrerAnonymisation,
 };
 use crate::live::{
-    DimensionState, ExclusionsState, GoalState, PrivacyState, SiteSearchState, SiteState,
-    VisitorLogState,
+    DimensionState, ExclusionsState, GoalState, PrivacyState, SitePrivacyState, SiteSearchState,
+    SiteState, VisitorLogState,
 };
 
 /// An answer whose shape matoform does not recognise. The message says what was
@@ -397,6 +397,24 @@ pub fn dimensions(value: &Value) -> WireResult<(BTreeMap<u64, DimensionState>, V
         }
     }
     Ok((out, skipped))
+}
+
+/// A site's privacy settings from `getAnonymisationSettings(idSiteSpecific)` (5.7):
+/// its own when `useSiteSpecificSettings` is true (missing before 5.7: the instance's).
+pub fn site_privacy(value: &Value) -> WireResult<SitePrivacyState> {
+    require_object(value, "the anonymisation settings object")?;
+    let own = match value.get("useSiteSpecificSettings") {
+        Some(v) => bool_of(v)?,
+        None => false,
+    };
+    Ok(SitePrivacyState {
+        own,
+        settings: if own {
+            Some(anonymisation_settings(value)?)
+        } else {
+            None
+        },
+    })
 }
 
 /// The instance privacy settings from `PrivacyManager.getAnonymisationSettings` (5.6+).

@@ -365,8 +365,44 @@ pub fn check(config: &Config, t: &Thresholds) -> Vec<Finding> {
     }
     for (key, site) in &config.sites {
         check_site(key, site, config.instance.as_ref(), &mut findings);
+        check_site_privacy(key, site, t, &mut findings);
     }
     findings
+}
+
+/// A site's own privacy settings (5.7) replace the instance's for its visitors: the same
+/// thresholds apply to them, reported on the site.
+fn check_site_privacy(key: &str, site: &Site, t: &Thresholds, out: &mut Vec<Finding>) {
+    let Some(privacy) = site.privacy.as_ref().filter(|p| p.own) else {
+        return;
+    };
+    let subject = format!("site[{key}]");
+    if let Some(ip) = &privacy.anonymize_ip {
+        match (ip.enabled, ip.mask_bytes) {
+            (Some(false), _) => out.push(get("cnil.ip-mask").finding(
+                &subject,
+                format!("sites.{key}.privacy.anonymize_ip.enabled is false: this site's own settings store visitors' full IP addresses"),
+            )),
+            (_, Some(mask)) if mask < t.min_mask_bytes => out.push(get("cnil.ip-mask").finding(
+                &subject,
+                format!(
+                    "sites.{key}.privacy.anonymize_ip.mask_bytes is {mask} in this site's own settings; the policy requires at least {}",
+                    t.min_mask_bytes
+                ),
+            )),
+            _ => {}
+        }
+    }
+    if let Some(level) = privacy.anonymize_referrer.filter(|l| *l < t.min_referrer) {
+        out.push(get("cnil.referrer").finding(
+            &subject,
+            format!(
+                "sites.{key}.privacy.anonymize_referrer is {} in this site's own settings; the policy requires at least {}",
+                referrer_name(level),
+                referrer_name(t.min_referrer)
+            ),
+        ));
+    }
 }
 
 fn referrer_name(level: ReferrerAnonymisation) -> &'static str {
