@@ -43,8 +43,12 @@ pub enum Command {
     Audit(AuditArgs),
     /// Print compliant tracking and opt-out code for a site.
     Snippet(SnippetArgs),
-    /// Write configuration YAML describing the live instance.
+    /// Write configuration YAML describing the live instance (and the baseline of its
+    /// policy violations).
     Import(ImportArgs),
+    /// Refresh the baseline (baseline.yaml beside the configuration): remove the
+    /// violations that are fixed; with --add, record the current ones too.
+    Baseline(BaselineArgs),
     /// Save the live state matoform reads as a JSON snapshot.
     Snapshot(SnapshotArgs),
     /// Print shell completions.
@@ -115,6 +119,19 @@ pub struct ValidateArgs {
     /// Configuration.
     #[command(flatten)]
     pub config: ConfigArgs,
+}
+
+/// `baseline`.
+#[derive(Debug, Clone, Args)]
+pub struct BaselineArgs {
+    /// Configuration.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Also record every current violation that is not in the baseline (found today),
+    /// creating the file if needed. Without it, entries are only ever removed.
+    #[arg(long)]
+    pub add: bool,
 }
 
 /// `plan`.

@@ -410,6 +410,15 @@ fn minimal_example_applies_then_plans_empty() {
         &fake,
         &["plan", "-c", config, "--detailed-exitcode"],
     ));
+    // Apply with nothing to do shows the plan, whose last line says it, once.
+    let again = run_su(&work, &fake, &["apply", "-c", config, "--auto-approve"]);
+    expect_no_changes(&again);
+    assert_eq!(
+        again.stdout.matches(NO_CHANGES).count(),
+        1,
+        "{}",
+        again.stdout
+    );
 }
 
 /// An instance holding the shared-instance example's explicit ids (3, 7, 12, 15, 21,

@@ -58,7 +58,8 @@ sites:
     ecommerce: true
 ";
 
-const ECOMMERCE_VIOLATION: &str = "matoform.yaml:2:3: violation [cnil.ecommerce] site[shop]: sites.shop.ecommerce is true: ecommerce records orders, which the exemption does not cover\n  fix: set ecommerce: false; to keep a shop measured, waive cnil.ecommerce with a reason and keep instance.privacy.anonymize_order_id: true\n";
+/// Located at the offending field's line (`ecommerce:`), not the site's key.
+const ECOMMERCE_VIOLATION: &str = "matoform.yaml:5:5: violation [cnil.ecommerce] site[shop]: sites.shop.ecommerce is true: ecommerce records orders, which the exemption does not cover\n  fix: set ecommerce: false; to keep a shop measured, waive cnil.ecommerce with a reason and keep instance.privacy.anonymize_order_id: true\n";
 
 #[test]
 fn validate_exits_3_on_an_unwaived_violation() {
@@ -81,7 +82,7 @@ sites:
     assert_eq!(stdout, "Valid: 1 site (1 file).\n");
     assert_eq!(
         stderr,
-        "matoform.yaml:2:3: warning [cnil.cross-domain] site[wiki]: sites.wiki.urls span several registrable domains (example.com, example.org): one site would be tracked across properties\n  fix: declare one site per registrable domain, and never enable cross-domain linking in the tracker\n"
+        "matoform.yaml:4:5: warning [cnil.cross-domain] site[wiki]: sites.wiki.urls span several registrable domains (example.com, example.org): one site would be tracked across properties\n  fix: declare one site per registrable domain, and never enable cross-domain linking in the tracker\n"
     );
 }
 
@@ -103,7 +104,7 @@ fn validate_exits_0_when_the_violation_is_waived() {
     assert_eq!(stdout, "Valid: 1 site, 1 waiver (1 file).\n");
     assert_eq!(
         stderr,
-        "matoform.yaml:2:3: waived [cnil.ecommerce] site[shop]: sites.shop.ecommerce is true: ecommerce records orders, which the exemption does not cover\n  waived: Consent is collected on the cart page first.\n"
+        "matoform.yaml:5:5: waived [cnil.ecommerce] site[shop]: sites.shop.ecommerce is true: ecommerce records orders, which the exemption does not cover\n  waived: Consent is collected on the cart page first.\n"
     );
 }
 

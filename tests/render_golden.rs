@@ -307,6 +307,7 @@ fn representative_plan() -> Plan {
             fix: "set instance.retention.raw_data.older_than_days to 395 or less, or remove it to take the compliant default".to_string(),
             source: "CNIL, exemption of audience measurement trackers: data kept 25 months at most, trackers 13 months".to_string(),
             waived: None,
+            known: None,
         },
         Finding {
             rule: "cnil.visitor-log".to_string(),
@@ -316,6 +317,7 @@ fn representative_plan() -> Plan {
             fix: "set sites.blog.visitor_log.disabled: true".to_string(),
             source: "CNIL exemption checklist: no cross-referencing of individual data".to_string(),
             waived: None,
+            known: None,
         },
         Finding {
             rule: "cnil.user-id".to_string(),
@@ -325,6 +327,7 @@ fn representative_plan() -> Plan {
             fix: "set instance.privacy.anonymize_user_id: true".to_string(),
             source: "CNIL exemption checklist: pseudonymous identifiers only".to_string(),
             waived: Some("User IDs are pseudonymised upstream by the SSO (DPO ticket PRIV-42)".to_string()),
+            known: None,
         },
     ];
 
@@ -368,12 +371,18 @@ fn representative_plan() -> Plan {
         changes,
         asserted,
         findings,
+        // Known violations (recorded in the baseline) are counted per rule, not listed.
+        known: [("cnil.ecommerce", 105), ("cnil.visitor-log", 300)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
         summary: Summary {
             managed_sites: 3,
             unmanaged_sites: 4,
             violations: 1,
             warnings: 1,
             waived: 1,
+            known: 405,
             ..Summary::default()
         },
         fingerprints,

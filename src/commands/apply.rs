@@ -60,6 +60,8 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
         context::today(),
     )?;
 
+    // A fresh plan is shown, and when it is empty it ends with "No changes.".
+    let said_no_changes = saved.is_none() && fresh.is_empty();
     let mut plan = match saved {
         Some(saved) => {
             check_saved(&saved, &fresh, &live.matomo, &args.sites)?;
@@ -90,7 +92,9 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Violations);
     }
     if plan.changes.is_empty() && plan.asserted.is_empty() {
-        super::emit("No changes. The live instance matches the configuration.\n");
+        if !said_no_changes {
+            super::emit("No changes. The live instance matches the configuration.\n");
+        }
         return Ok(Outcome::Success);
     }
     refuse_unsafe(&plan, &live.matomo, args.force)?;

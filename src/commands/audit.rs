@@ -52,7 +52,11 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Outcome> {
             (key.clone(), mode.map(|m| m == ComplianceMode::CnilV1))
         })
         .collect();
-    let report = crate::policy::audit(&config, &site_ids, &status, context::today());
+    let baseline = loaded
+        .as_ref()
+        .map(|l| l.baseline.clone())
+        .unwrap_or_default();
+    let report = crate::policy::audit(&config, &site_ids, &status, &baseline, context::today());
     let text = match args.format {
         Format::Text => report.render_text(),
         Format::Json => report.render_json(),

@@ -369,7 +369,7 @@ pub fn build_plan(
         anyhow::Error::from(Reported(format!("{} planning problem(s)", errors.len())))
     })?;
     let judged = crate::import::overlay(desired, live, &bindings.sites);
-    let mut findings = policy::evaluate(&judged, today);
+    let mut findings = policy::evaluate(&judged, &loaded.baseline, today);
     if desired.instance.is_none() {
         // The instance is not managed here: its findings inform, they do not block.
         for finding in findings.iter_mut().filter(|f| f.subject == "instance") {
@@ -387,6 +387,10 @@ pub fn build_plan(
                 || !f.subject.starts_with("site[")
         });
     }
+    // Known violations are counted, not listed: a thousand-site adoption would
+    // otherwise drown the findings that matter.
+    let known = policy::baseline::known_counts(&findings);
+    findings.retain(|f| f.known.is_none());
     let mut plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
         matoform_version: crate::VERSION.to_string(),
@@ -407,9 +411,11 @@ pub fn build_plan(
                 .filter(|f| f.severity == Severity::Warning && f.waived.is_none())
                 .count(),
             waived: findings.iter().filter(|f| f.waived.is_some()).count(),
+            known: known.values().sum(),
             ..Summary::default()
         },
         findings,
+        known,
         fingerprints: diff.fingerprints,
         warnings: diff.warnings.into_iter().chain(not_blind).collect(),
     };

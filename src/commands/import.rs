@@ -10,7 +10,8 @@ use crate::cli::ImportArgs;
 use crate::desired::model::Config;
 use crate::exit::Outcome;
 use crate::live::LiveState;
-use crate::policy::{Finding, Severity};
+use crate::policy::baseline::{self, BASELINE_FILE};
+use crate::policy::{Baseline, Finding, Severity};
 
 const SCHEMA_FILE: &str = "matoform.schema.json";
 
@@ -41,7 +42,11 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
     } else {
         crate::import::without_defaults(&config)
     };
-    let findings = crate::policy::evaluate(&crate::import::to_config(&live), context::today());
+    let findings = crate::policy::evaluate(
+        &crate::import::to_config(&live),
+        &Baseline::default(),
+        context::today(),
+    );
     for finding in findings.iter().filter(|f| f.waived.is_none()) {
         eprintln!("{}", finding_line(finding));
     }
@@ -52,12 +57,26 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
         eprintln!("Note: {note}");
     }
     let into_directory = |path: &Path| path.is_dir() || path.to_string_lossy().ends_with('/');
+    let baseline = adoption_baseline(&config);
+    // Written only when there is something to record: a compliant instance needs none.
+    let baseline_path = args
+        .out
+        .as_deref()
+        .filter(|_| !baseline.violations.is_empty())
+        .map(|path| {
+            if into_directory(path) {
+                path.join(BASELINE_FILE)
+            } else {
+                baseline::path_for(path)
+            }
+        });
     if let Some(path) = args.out.as_deref().filter(|_| !args.force) {
-        let targets = if into_directory(path) {
+        let mut targets = if into_directory(path) {
             directory_files(path, &config)
         } else {
             vec![path.to_path_buf()]
         };
+        targets.extend(baseline_path.clone());
         refuse_overwrite(&targets)?;
     }
     match &args.out {
@@ -80,7 +99,41 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
             );
         }
     }
+    if let (Some(path), Some(config_path)) = (&baseline_path, &args.out) {
+        write_baseline(path, config_path, &baseline)?;
+    }
     Ok(Outcome::Success)
+}
+
+/// The baseline of an adoption: every violation `validate` will find in the imported
+/// configuration, found today. Judged on what is written (after defaults), so that
+/// `validate` right after the import matches every entry and finds nothing new.
+fn adoption_baseline(config: &Config) -> Baseline {
+    let findings = crate::policy::evaluate(
+        &crate::policy::effective(config),
+        &Baseline::default(),
+        context::today(),
+    );
+    baseline::refresh(&Baseline::default(), &findings, true, context::today()).baseline
+}
+
+/// Writes `baseline.yaml` beside the imported configuration (`config_path`), saying
+/// what it holds.
+fn write_baseline(path: &Path, config_path: &Path, baseline: &Baseline) -> anyhow::Result<()> {
+    let shown = config_path.display().to_string();
+    let shown = shown.trim_end_matches('/');
+    crate::files::write_private(path, &baseline::render(baseline))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!(
+        "Recorded {} in the baseline {}: they are known and do not block; a new one does. Fix them, then run `matoform baseline -c {shown}` to remove the fixed ones.",
+        crate::render::plural(
+            baseline.violations.len(),
+            "policy violation",
+            "policy violations"
+        ),
+        path.display()
+    );
+    Ok(())
 }
 
 /// Why instance settings are missing from the import: the parts of the instance this

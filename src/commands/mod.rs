@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod audit;
+pub mod baseline;
 pub mod context;
 pub mod import;
 pub mod plan;
@@ -84,6 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             Ok(plan::outcome(&plan, false))
         }
         Command::Import(args) => import::run(&args),
+        Command::Baseline(args) => baseline::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Snippet(args) => snippet::run(&args),

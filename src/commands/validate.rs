@@ -12,7 +12,8 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
     match desired::load(&path) {
         Ok(loaded) => {
             let desired = crate::policy::effective(&loaded.config);
-            let findings = crate::policy::evaluate(&desired, super::context::today());
+            let findings =
+                crate::policy::evaluate(&desired, &loaded.baseline, super::context::today());
             print_findings(&loaded, &findings);
             super::emit(&format!("{}\n", summary(&loaded)));
             if findings.iter().any(|f| f.blocks()) {
@@ -37,13 +38,15 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
     }
 }
 
-/// Prints policy findings to stderr, each located in the configuration:
-/// `file:line:col: violation [rule] subject: message` then the fix or the waiver.
+/// Prints policy findings to stderr, each located in the configuration (at the
+/// setting it names, when stated): `file:line:col: violation [rule] subject: message`
+/// then the fix or the waiver. Known findings (recorded in the baseline) are not
+/// listed: one line counts them per rule.
 pub fn print_findings(loaded: &Loaded, findings: &[crate::policy::Finding]) {
     use crate::policy::Severity;
-    for finding in findings {
+    for finding in findings.iter().filter(|f| f.known.is_none()) {
         let place = loaded
-            .locate(&finding.subject)
+            .locate_finding(finding)
             .map(|l| format!("{l}: "))
             .unwrap_or_default();
         let level = match (&finding.waived, finding.severity) {
@@ -59,6 +62,10 @@ pub fn print_findings(loaded: &Loaded, findings: &[crate::policy::Finding]) {
             Some(reason) => eprintln!("  waived: {reason}"),
             None => eprintln!("  fix: {}", finding.fix),
         }
+    }
+    let known = crate::policy::baseline::known_counts(findings);
+    if let Some(line) = crate::render::known_line(&known) {
+        eprintln!("{line}");
     }
 }
 

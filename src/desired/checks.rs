@@ -309,9 +309,11 @@ pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
                 }
             }
             let listed = waiver.get("sites").and_then(Value::as_array);
+            let all = waiver.get("sites").and_then(Value::as_str) == Some("all");
             for (j, site) in listed.into_iter().flatten().enumerate() {
                 let Some(site) = site.as_str() else { continue };
-                if !sites.contains_key(site) {
+                // A pattern that matches no site is a policy warning, not an error.
+                if !super::model::is_pattern(site) && !sites.contains_key(site) {
                     let fix = match did_you_mean(site, sites.keys().map(String::as_str)) {
                         Some(candidate) => format!("did you mean `{candidate}`?"),
                         None => "name a site key defined under `sites:`".into(),
@@ -327,12 +329,12 @@ pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
                 .get("instance")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            if listed.is_none_or(|l| l.is_empty()) && !instance && waiver.is_object() {
+            if listed.is_none_or(|l| l.is_empty()) && !all && !instance && waiver.is_object() {
                 checker.push(
                     checker.key_at(&base),
                     "waiver covers nothing".into(),
                     Some(
-                        "list the sites it covers (`sites: [key]`) or set `instance: true`".into(),
+                        "list the sites it covers (`sites: [key, \"pattern-*\"]` or `sites: all`) or set `instance: true`".into(),
                     ),
                 );
             }

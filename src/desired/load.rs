@@ -19,7 +19,42 @@ const SINGLE_SECTIONS: [&str; 4] = ["matomo", "policy", "instance", "prune"];
 /// `sites` maps are merged (a site key in two files is an error naming both places),
 /// `matomo`, `policy`, `instance` and `prune` may each appear in one file only, and
 /// `waivers` lists are concatenated.
+///
+/// The baseline (`baseline.yaml` in the directory, or beside the file) is not
+/// configuration: the directory walk skips it, and it is read on its own into
+/// [`Loaded::baseline`], its problems reported with the configuration's.
 pub fn load(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+    let baseline_path = crate::policy::baseline::path_for(path);
+    let baseline = match std::fs::read_to_string(&baseline_path) {
+        Ok(text) => crate::policy::baseline::parse(&baseline_path, &text, path),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(crate::policy::Baseline {
+            config: path.to_path_buf(),
+            ..Default::default()
+        }),
+        Err(err) => Err(vec![Diagnostic {
+            location: Location {
+                file: baseline_path.clone(),
+                line: 1,
+                col: 1,
+            },
+            message: format!("cannot read the baseline: {err}"),
+            fix: None,
+        }]),
+    };
+    match (load_config(path, &baseline_path), baseline) {
+        (Ok(loaded), Ok(baseline)) => Ok(Loaded { baseline, ..loaded }),
+        (config, baseline) => {
+            let mut diagnostics = config.err().unwrap_or_default();
+            diagnostics.extend(baseline.err().unwrap_or_default());
+            diagnostics.sort();
+            diagnostics.dedup();
+            Err(diagnostics)
+        }
+    }
+}
+
+/// Loads the configuration files proper (every YAML file but `baseline`).
+fn load_config(path: &Path, baseline: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     let start = Location {
         file: path.to_path_buf(),
         line: 1,
@@ -34,6 +69,7 @@ pub fn load(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
                 fix: None,
             }]);
         }
+        files.retain(|file| file != baseline);
         files.sort();
         if files.is_empty() {
             return Err(vec![Diagnostic {
@@ -90,6 +126,7 @@ pub fn load(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
                     config,
                     files,
                     locations,
+                    baseline: Default::default(),
                 });
             }
             Err(err) => diagnostics.push(Diagnostic {

@@ -62,9 +62,49 @@ pub struct Loaded {
     pub files: Vec<PathBuf>,
     /// Location of each node, by JSON pointer (`/sites/mon-service/goals/contact`).
     pub locations: BTreeMap<String, Location>,
+    /// The baseline found beside the configuration (`baseline.yaml`), else an empty
+    /// one. It is not configuration: it is read on its own, never merged or
+    /// schema-checked, and not part of the configuration digest.
+    pub baseline: crate::policy::Baseline,
 }
 
 impl Loaded {
+    /// Location of a policy finding: the setting its message names when the
+    /// configuration states it (`sites.blog.ecommerce` → the `ecommerce:` line), else
+    /// the nearest part of it that does (the site's key line), else its subject's.
+    pub fn locate_finding(&self, finding: &crate::policy::Finding) -> Option<&Location> {
+        let pointer = finding.setting().and_then(|setting| {
+            if let Some(rest) = setting.strip_prefix("instance") {
+                return Some(format!("/instance{}", rest.replace('.', "/")));
+            }
+            // The key may hold dots: take it from the subject, not from the message.
+            let key = finding
+                .subject
+                .strip_prefix("site[")
+                .and_then(|s| s.strip_suffix(']'))?;
+            let rest = setting.strip_prefix(&format!("sites.{key}"))?;
+            Some(format!("/sites/{key}{}", rest.replace('.', "/")))
+        });
+        match pointer {
+            Some(pointer) => self.locate_pointer(&pointer),
+            None => self.locate(&finding.subject),
+        }
+    }
+
+    /// Location of a JSON pointer, else of its nearest ancestor that has one.
+    fn locate_pointer(&self, pointer: &str) -> Option<&Location> {
+        let mut probe = pointer;
+        loop {
+            if let Some(location) = self.locations.get(probe) {
+                return Some(location);
+            }
+            match probe.rfind('/') {
+                Some(0) | None => return self.locations.get(""),
+                Some(i) => probe = &probe[..i],
+            }
+        }
+    }
+
     /// Location of a plan or policy address (`site[k]`, `site[k].goal[g]`, `instance…`).
     pub fn locate(&self, address: &str) -> Option<&Location> {
         let mut pointer = String::new();
@@ -83,16 +123,7 @@ impl Loaded {
                 pointer.push_str(&format!("/{part}"));
             }
         }
-        let mut probe = pointer.as_str();
-        loop {
-            if let Some(location) = self.locations.get(probe) {
-                return Some(location);
-            }
-            match probe.rfind('/') {
-                Some(0) | None => return self.locations.get(""),
-                Some(i) => probe = &probe[..i],
-            }
-        }
+        self.locate_pointer(&pointer)
     }
 }
 

@@ -50,9 +50,13 @@ pub struct Plan {
     /// Settings this Matomo cannot read back: set on apply, not counted as drift.
     #[serde(default)]
     pub asserted: Vec<Change>,
-    /// Policy findings (violations, warnings, waived violations).
+    /// Policy findings (violations, warnings, waived violations); known violations
+    /// (recorded in the baseline) are counted in `known` instead.
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// Known violations, recorded in the baseline: their number per rule id.
+    #[serde(default)]
+    pub known: BTreeMap<String, usize>,
     /// Counts shown in the summary line.
     pub summary: Summary,
     /// Fingerprint (SHA-256 of canonical JSON) of each live object the plan read,
@@ -94,6 +98,9 @@ pub struct Summary {
     pub warnings: usize,
     /// Waived violations.
     pub waived: usize,
+    /// Known violations (recorded in the baseline; they never block).
+    #[serde(default)]
+    pub known: usize,
 }
 
 /// What a change does.

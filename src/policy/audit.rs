@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::desired::model::{Config, PolicyProfile};
 
 use super::profile::Thresholds;
-use super::{Finding, Severity, apply_waivers, rules};
+use super::{Baseline, Finding, Severity, apply_baseline, apply_waivers, rules};
 
 /// Version of the audit JSON format; bumped on incompatible changes.
 pub const AUDIT_FORMAT_VERSION: u32 = 1;
@@ -50,7 +50,7 @@ pub struct SiteAuditRow {
     pub id: Option<u64>,
     /// Site name.
     pub name: String,
-    /// No finding blocks (every error is waived, or there is none).
+    /// No unwaived error (a known violation, recorded in the baseline, still counts).
     pub compliant: bool,
     /// The site's findings (waived ones included, marked).
     pub findings: Vec<Finding>,
@@ -66,16 +66,20 @@ pub struct SiteAuditRow {
 /// The CNIL rules always run, whatever `policy.profile` says: auditing against the
 /// profile is the point. `site_ids` gives each key's Matomo id; `matomo_cnil_status`
 /// each key's Matomo `cnil_v1` status (`None` or absent: unknown). Waivers are applied
-/// as of `today`.
+/// as of `today`, then the `baseline`: a known violation does not make the audit fail.
 pub fn audit(
     config: &Config,
     site_ids: &BTreeMap<String, u64>,
     matomo_cnil_status: &BTreeMap<String, Option<bool>>,
+    baseline: &Baseline,
     today: NaiveDate,
 ) -> AuditReport {
     let mut thresholds = Thresholds::from_config(config);
     thresholds.profile = PolicyProfile::CnilExemption;
-    let findings = apply_waivers(rules::check(config, &thresholds), &config.waivers, today);
+    let findings = apply_baseline(
+        apply_waivers(rules::check(config, &thresholds), config, today),
+        baseline,
+    );
 
     let mut by_subject: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     for finding in findings {
@@ -95,7 +99,11 @@ pub fn audit(
                 key: key.clone(),
                 id: site_ids.get(key).copied().or(site.id),
                 name: site.name.clone(),
-                compliant: !findings.iter().any(Finding::blocks),
+                // A known (baselined) violation does not fail the audit, but the site
+                // is not compliant for all that.
+                compliant: !findings
+                    .iter()
+                    .any(|f| f.severity == Severity::Error && f.waived.is_none()),
                 findings,
                 matomo_cnil: matomo_cnil_status.get(key).copied().flatten(),
             }
@@ -164,8 +172,14 @@ impl AuditReport {
             .filter(|f| f.severity == Severity::Warning && f.waived.is_none())
             .count();
         let waived = self.all_findings().filter(|f| f.waived.is_some()).count();
+        let known = self.all_findings().filter(|f| f.known.is_some()).count();
+        let known = if known > 0 {
+            format!(", {known} known (baseline)")
+        } else {
+            String::new()
+        };
         format!(
-            "Audit: {} of {} sites compliant; {errors} {}, {warnings} {}, {waived} waived.",
+            "Audit: {} of {} sites compliant; {errors} {}, {warnings} {}, {waived} waived{known}.",
             self.compliant_sites(),
             self.rows.len(),
             plural(errors, "error", "errors"),
@@ -203,6 +217,7 @@ impl AuditReport {
             for f in all {
                 let tag = match (&f.waived, f.severity) {
                     (Some(_), _) => "waived",
+                    (None, _) if f.known.is_some() => "known",
                     (None, Severity::Error) => "error",
                     (None, Severity::Warning) => "warning",
                 };
@@ -265,6 +280,7 @@ impl AuditReport {
             for f in all {
                 let severity = match (&f.waived, f.severity) {
                     (Some(reason), _) => format!("waived: {}", md(reason)),
+                    (None, _) if f.known.is_some() => "known (baseline)".to_owned(),
                     (None, Severity::Error) => "error".to_owned(),
                     (None, Severity::Warning) => "warning".to_owned(),
                 };
@@ -474,7 +490,7 @@ mod tests {
             }),
             waivers: vec![Waiver {
                 rule: "cnil.exclude-unknown-urls".into(),
-                sites: vec!["wiki".into()],
+                sites: crate::desired::model::WaiverSites::Keys(vec!["wiki".into()]),
                 instance: false,
                 reason: "the wiki is also served from a CDN".into(),
                 expires: None,
@@ -498,7 +514,7 @@ mod tests {
     #[test]
     fn mixed_audit_text_is_exact() {
         let (config, ids, status) = mixed();
-        let report = audit(&config, &ids, &status, today());
+        let report = audit(&config, &ids, &status, &Baseline::default(), today());
         assert!(report.has_failures());
         let expected = "\
 SITE  ID  STATUS         MATOMO CNIL_V1  FINDINGS
@@ -530,7 +546,7 @@ Audit: 2 of 3 sites compliant; 3 errors, 1 warning, 1 waived.
     #[test]
     fn mixed_audit_markdown_is_exact() {
         let (config, ids, status) = mixed();
-        let report = audit(&config, &ids, &status, today());
+        let report = audit(&config, &ids, &status, &Baseline::default(), today());
         let expected = "\
 ## matoform audit
 
@@ -562,7 +578,7 @@ Audit: 2 of 3 sites compliant; 3 errors, 1 warning, 1 waived.
     #[test]
     fn json_carries_rows_and_findings() {
         let (config, ids, status) = mixed();
-        let report = audit(&config, &ids, &status, today());
+        let report = audit(&config, &ids, &status, &Baseline::default(), today());
         let json: serde_json::Value =
             serde_json::from_str(&report.render_json()).expect("valid JSON");
         assert_eq!(json["format_version"], 1);
@@ -585,7 +601,13 @@ Audit: 2 of 3 sites compliant; 3 errors, 1 warning, 1 waived.
             .into(),
             ..Config::default()
         };
-        let report = audit(&config, &BTreeMap::new(), &BTreeMap::new(), today());
+        let report = audit(
+            &config,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            &Baseline::default(),
+            today(),
+        );
         assert!(!report.has_failures());
         assert_eq!(
             report.render_text(),
@@ -612,7 +634,13 @@ Audit: 1 of 1 sites compliant; 0 errors, 0 warnings, 0 waived.
             instance: Some(Instance::default()),
             ..Config::default()
         };
-        let report = audit(&config, &BTreeMap::new(), &BTreeMap::new(), today());
+        let report = audit(
+            &config,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            &Baseline::default(),
+            today(),
+        );
         assert_eq!(report.instance_unreadable, ["privacy", "retention"]);
         assert!(!report.has_failures());
         let text = report.render_text();
@@ -630,7 +658,7 @@ Audit: 1 of 1 sites compliant; 0 errors, 0 warnings, 0 waived.
             profile: Some(PolicyProfile::None),
             ..Default::default()
         });
-        assert!(audit(&config, &ids, &status, today()).has_failures());
+        assert!(audit(&config, &ids, &status, &Baseline::default(), today()).has_failures());
     }
 
     #[test]
@@ -638,12 +666,12 @@ Audit: 1 of 1 sites compliant; 0 errors, 0 warnings, 0 waived.
         let (mut config, ids, status) = mixed();
         config.waivers.push(Waiver {
             rule: "cnil.ecommerce".into(),
-            sites: vec!["blog".into()],
+            sites: crate::desired::model::WaiverSites::Keys(vec!["blog".into()]),
             instance: false,
             reason: "none".into(),
             expires: None,
         });
-        let report = audit(&config, &ids, &status, today());
+        let report = audit(&config, &ids, &status, &Baseline::default(), today());
         assert_eq!(report.waivers.len(), 1);
         assert_eq!(report.waivers[0].rule, "policy.waiver-unused");
         assert_eq!(report.waivers[0].subject, "waiver[1]");

@@ -2,6 +2,7 @@
 //! desired state, evaluates rules, applies waivers. Pure: values in, values out.
 
 pub mod audit;
+pub mod baseline;
 pub mod defaults;
 pub mod enforced;
 pub mod profile;
@@ -15,25 +16,28 @@ use serde::{Deserialize, Serialize};
 use crate::desired::model::Config;
 
 pub use audit::{AuditReport, SiteAuditRow, audit};
+pub use baseline::{Baseline, apply_baseline};
 pub use defaults::{effective, recommended_pii_parameters};
 pub use profile::Thresholds;
 pub use rules::{RULES, Rule};
 pub use waivers::apply_waivers;
 
-/// Every policy finding about `config` as of `today`, waivers applied.
+/// Every policy finding about `config` as of `today`, waivers then `baseline` applied.
 ///
 /// `config` is the desired state after [`effective`], possibly completed by the caller
 /// with live values it does not manage (a `None` is unknown and fires no rule; do not
 /// call [`effective`] again after merging live values, it would hide unknowns). Under
 /// `profile: none` nothing is checked and the result is empty. Order: instance
-/// findings, then sites by key (rules in [`RULES`] order), then waiver findings.
-pub fn evaluate(config: &Config, today: NaiveDate) -> Vec<Finding> {
+/// findings, then sites by key (rules in [`RULES`] order), then waiver findings, then
+/// baseline findings (entries that no longer match: see [`apply_baseline`]).
+pub fn evaluate(config: &Config, baseline: &Baseline, today: NaiveDate) -> Vec<Finding> {
     let thresholds = Thresholds::from_config(config);
     if !thresholds.is_cnil() {
         return Vec::new();
     }
     let judged = enforced::effective_under_compliance_mode(config);
-    apply_waivers(rules::check(&judged, &thresholds), &config.waivers, today)
+    let waived = apply_waivers(rules::check(&judged, &thresholds), config, today);
+    apply_baseline(waived, baseline)
 }
 
 /// How serious a finding is.
@@ -66,19 +70,34 @@ pub struct Finding {
     /// When a waiver covers this finding: its reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waived: Option<String>,
+    /// When the baseline records this violation: the day it was found. A known
+    /// violation never blocks; renderings count it per rule instead of listing it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<NaiveDate>,
 }
 
 impl Finding {
-    /// True when this finding blocks apply: error level and not waived.
+    /// True when this finding blocks apply: error level, not waived, not known.
     pub fn blocks(&self) -> bool {
-        self.severity == Severity::Error && self.waived.is_none()
+        self.severity == Severity::Error && self.waived.is_none() && self.known.is_none()
+    }
+
+    /// The setting the finding is about, as the dotted path its message starts with
+    /// (`sites.blog.ecommerce`, `instance.privacy.do_not_track`), when it names one.
+    pub fn setting(&self) -> Option<&str> {
+        let head = self
+            .message
+            .split([' ', ':', ','])
+            .next()
+            .filter(|head| head.starts_with("sites.") || head.starts_with("instance."))?;
+        Some(head.trim_end_matches('.'))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired::model::{Instance, PolicyConfig, PolicyProfile, Site, Waiver};
+    use crate::desired::model::{Instance, PolicyConfig, PolicyProfile, Site, Waiver, WaiverSites};
 
     fn config() -> Config {
         Config {
@@ -95,7 +114,7 @@ mod tests {
             instance: Some(Instance::default()),
             waivers: vec![Waiver {
                 rule: "cnil.ecommerce".into(),
-                sites: vec!["shop".into()],
+                sites: WaiverSites::Keys(vec!["shop".into()]),
                 instance: false,
                 reason: "orders measured under consent".into(),
                 expires: None,
@@ -110,7 +129,7 @@ mod tests {
 
     #[test]
     fn evaluate_applies_rules_then_waivers() {
-        let findings = evaluate(&effective(&config()), today());
+        let findings = evaluate(&effective(&config()), &Baseline::default(), today());
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(findings[0].rule, "cnil.ecommerce");
         assert_eq!(
@@ -125,7 +144,10 @@ mod tests {
         let mut config = config();
         config.waivers.clear();
         config.sites.get_mut("shop").expect("shop").ecommerce = None;
-        assert_eq!(evaluate(&effective(&config), today()), Vec::new());
+        assert_eq!(
+            evaluate(&effective(&config), &Baseline::default(), today()),
+            Vec::new()
+        );
     }
 
     #[test]
@@ -135,6 +157,9 @@ mod tests {
             profile: Some(PolicyProfile::None),
             ..PolicyConfig::default()
         });
-        assert_eq!(evaluate(&effective(&config), today()), Vec::new());
+        assert_eq!(
+            evaluate(&effective(&config), &Baseline::default(), today()),
+            Vec::new()
+        );
     }
 }

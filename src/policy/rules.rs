@@ -18,6 +18,8 @@ pub enum Scope {
     Site,
     /// A waiver of the configuration; subject `waiver[i]`.
     Waiver,
+    /// An entry of the baseline; subject the entry's (`site[key]` or `instance`).
+    Baseline,
 }
 
 /// Where a rule can be enforced.
@@ -70,6 +72,7 @@ impl Rule {
                 self.title
             ),
             "waivers" => format!("matoform waivers: {}", self.title),
+            "baseline" => format!("matoform baseline: {}", self.title),
             point => format!("CNIL exemption checklist point {point}: {}", self.title),
         }
     }
@@ -84,6 +87,7 @@ impl Rule {
             fix: self.fix.to_owned(),
             source: self.source(),
             waived: None,
+            known: None,
         }
     }
 }
@@ -259,6 +263,15 @@ pub const RULES: &[Rule] = &[
         point: "waivers",
         title: "a waiver matches a violation (stale exceptions must not accumulate)",
         fix: "remove the waiver, or correct its rule, sites or instance",
+        enforcement: Enforcement::Configuration,
+    },
+    Rule {
+        id: "policy.baseline-fixed",
+        severity: Severity::Warning,
+        scope: Scope::Baseline,
+        point: "baseline",
+        title: "a baseline entry matches a violation (the baseline only shrinks)",
+        fix: "remove the entry from the baseline: `matoform baseline -c PATH` removes every fixed entry",
         enforcement: Enforcement::Configuration,
     },
 ];

@@ -113,11 +113,21 @@ pub fn markdown(plan: &Plan) -> String {
                 plan.findings.len() - shown
             ));
         }
+        if let Some(line) = crate::render::known_line(&plan.known) {
+            body.push_str(&format!("\n{}\n", cell(&line)));
+        }
         section(
             &mut tail,
             &format!("#### {}", view::policy_line(plan)),
             &format!("{} findings", plan.findings.len()),
             &body,
+        );
+    } else if let Some(line) = crate::render::known_line(&plan.known) {
+        section(
+            &mut tail,
+            &format!("#### {}", view::policy_line(plan)),
+            "known violations",
+            &format!("{}\n", cell(&line)),
         );
     }
 

@@ -14,3 +14,53 @@ pub use text::text;
 pub fn plural(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
 }
+
+/// The one line that sums up known violations (recorded in the baseline), by rule,
+/// most frequent first: `Known (baseline): 505 violations of 3 rules: cnil.visitor-log
+/// 300, cnil.ecommerce 105, cnil.url-pii 100`. `None` when there are none.
+pub fn known_line(counts: &std::collections::BTreeMap<String, usize>) -> Option<String> {
+    let total: usize = counts.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let mut rules: Vec<(&String, &usize)> = counts.iter().filter(|(_, n)| **n > 0).collect();
+    rules.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let list: Vec<String> = rules
+        .iter()
+        .map(|(rule, n)| format!("{rule} {n}"))
+        .collect();
+    Some(format!(
+        "Known (baseline): {} of {}: {}",
+        plural(total, "violation", "violations"),
+        plural(rules.len(), "rule", "rules"),
+        list.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod known_tests {
+    use std::collections::BTreeMap;
+
+    use super::known_line;
+
+    #[test]
+    fn known_line_counts_per_rule_most_frequent_first() {
+        let counts = BTreeMap::from([
+            ("cnil.ecommerce".to_owned(), 105),
+            ("cnil.url-pii".to_owned(), 105),
+            ("cnil.visitor-log".to_owned(), 300),
+        ]);
+        assert_eq!(
+            known_line(&counts).as_deref(),
+            Some(
+                "Known (baseline): 510 violations of 3 rules: cnil.visitor-log 300, cnil.ecommerce 105, cnil.url-pii 105"
+            )
+        );
+        let one = BTreeMap::from([("cnil.ecommerce".to_owned(), 1)]);
+        assert_eq!(
+            known_line(&one).as_deref(),
+            Some("Known (baseline): 1 violation of 1 rule: cnil.ecommerce 1")
+        );
+        assert_eq!(known_line(&BTreeMap::new()), None);
+    }
+}

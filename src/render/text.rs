@@ -13,7 +13,8 @@ use crate::render::view::{self, FieldView, Mark};
 /// headings). Without `color` the output holds no escape codes.
 ///
 /// Layout: the instance header; the changes grouped by site (instance changes first),
-/// each with its field changes; the asserted settings; the policy findings; warnings;
+/// each with its field changes; the asserted settings; the policy findings, then the
+/// known ones as one count line per rule ([`crate::render::known_line`]); warnings;
 /// the unmanaged-sites count; and the final line, exactly
 /// `Plan: N to create, N to update, N to delete.` or
 /// `No changes. The live instance matches the configuration.`
@@ -53,12 +54,15 @@ pub fn text(plan: &Plan, color: bool) -> String {
         }
     }
 
-    if !plan.findings.is_empty() {
+    if !plan.findings.is_empty() || !plan.known.is_empty() {
         out.push('\n');
         out.push_str(&paint.bold(&view::policy_line(plan)));
         out.push('\n');
         for finding in &plan.findings {
             render_finding(&mut out, &paint, finding);
+        }
+        if let Some(line) = crate::render::known_line(&plan.known) {
+            out.push_str(&format!("  {line}\n"));
         }
     }
 

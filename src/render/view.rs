@@ -313,8 +313,13 @@ pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
 
 /// The policy line: `Policy: 2 violations, 1 warning, 1 waived`.
 pub(crate) fn policy_line(plan: &Plan) -> String {
+    let known = if plan.summary.known > 0 {
+        format!(", {} known", plan.summary.known)
+    } else {
+        String::new()
+    };
     format!(
-        "Policy: {}, {}, {} waived",
+        "Policy: {}, {}, {} waived{known}",
         count(plan.summary.violations, "violation", "violations"),
         count(plan.summary.warnings, "warning", "warnings"),
         plan.summary.waived
