@@ -11,13 +11,13 @@ use sha2::{Digest, Sha256};
 
 use crate::desired::model::{
     ComplianceMode, Config, CustomDimension, Goal, Instance, MatchAttribute, Site, SiteExclusions,
-    VisitorLog,
+    SitePrivacy, VisitorLog,
 };
 use crate::desired::normalize_url;
 use crate::live::{
     ComplianceSupport, DefaultsState, DimensionState, ExclusionsState, GoalState, InstanceState,
-    LiveState, PrivacyState, RawDataState, ReportsState, RetentionState, SiteSearchState,
-    SiteState, VisitorLogState,
+    LiveState, PrivacyState, RawDataState, ReportsState, RetentionState, SitePrivacyState,
+    SiteSearchState, SiteState, VisitorLogState,
 };
 use crate::plan::{Action, Change, FieldChange, Resource, field_changes};
 
@@ -390,6 +390,9 @@ fn desired_site(site: &Site, base: &SiteState, instance_log: InstanceLog) -> Sit
     if let Some(public) = site.public_stats {
         after.public_stats = Some(public);
     }
+    if let Some(privacy) = &site.privacy {
+        after.privacy = Some(desired_site_privacy(privacy, base.privacy.as_ref()));
+    }
     if let Some(mode) = site.compliance_mode {
         // While the instance enforces the mode, the site's is the instance's: nothing
         // is written (a contradicting `off` is refused in `diff_site`).
@@ -461,6 +464,45 @@ fn desired_site_log(log: &VisitorLog, base: &SiteState, instance: InstanceLog) -
         disabled_by_instance: log_decided && (new_site || current.disabled_by_instance),
         profile_disabled_by_instance: profile_decided
             && (new_site || current.profile_disabled_by_instance),
+    }
+}
+
+/// A site's privacy settings after apply: the instance's (`own: false`, nothing of its
+/// own kept), or its own: the stated fields over its live ones (or, for a site that has
+/// none yet, over Matomo's defaults), since `setAnonymizeIpSettings` resets what it is
+/// not sent.
+fn desired_site_privacy(
+    privacy: &SitePrivacy,
+    live: Option<&SitePrivacyState>,
+) -> SitePrivacyState {
+    if !privacy.own {
+        return SitePrivacyState::default();
+    }
+    let base = live
+        .and_then(|p| p.settings.clone())
+        .unwrap_or_else(|| PrivacyState {
+            anonymize_ip_enabled: true,
+            mask_bytes: 2,
+            ..PrivacyState::default()
+        });
+    let ip = privacy.anonymize_ip.clone().unwrap_or_default();
+    SitePrivacyState {
+        own: true,
+        settings: Some(PrivacyState {
+            anonymize_ip_enabled: ip.enabled.unwrap_or(base.anonymize_ip_enabled),
+            mask_bytes: ip.mask_bytes.unwrap_or(base.mask_bytes),
+            use_for_enrichment: ip.use_for_enrichment.unwrap_or(base.use_for_enrichment),
+            anonymize_user_id: privacy.anonymize_user_id.unwrap_or(base.anonymize_user_id),
+            anonymize_order_id: privacy
+                .anonymize_order_id
+                .unwrap_or(base.anonymize_order_id),
+            anonymize_referrer: privacy
+                .anonymize_referrer
+                .unwrap_or(base.anonymize_referrer),
+            force_cookieless: privacy.force_cookieless.unwrap_or(base.force_cookieless),
+            do_not_track: base.do_not_track,
+            randomize_config_id: privacy.randomize_config_id.or(base.randomize_config_id),
+        }),
     }
 }
 
@@ -927,7 +969,13 @@ fn diff_instance(
                 let mut after = desired_exclusions(&given, base);
                 // 5.2+: the list's type is part of what Matomo stores (a custom list
                 // equal to the recommended names fails Matomo's cnil_v1 check).
-                if base.query_parameters_type.is_some() {
+                // An instance that never saved the list with 5.2's setter answers "":
+                // its lists alone are compared then.
+                if base
+                    .query_parameters_type
+                    .as_deref()
+                    .is_some_and(|kind| !kind.is_empty())
+                {
                     after.query_parameters_type = Some(
                         crate::matomo::calls::query_parameters_type(&after.query_parameters)
                             .to_string(),

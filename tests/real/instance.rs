@@ -424,3 +424,49 @@ fn a_custom_list_equal_to_the_recommended_one_is_repaired() {
     assert_eq!(kind(), "matomo_recommended_pii");
     let _ = names;
 }
+
+#[test]
+fn a_site_s_own_privacy_settings_are_managed() {
+    let Some(kit) = Kit::get() else { return };
+    if !kit.is_57() {
+        return;
+    }
+    let _shared = kit.sites_lock();
+    let tag = unique("ownpriv");
+    let work = Workdir::new();
+    let config = |privacy: &str| {
+        format!(
+            "policy: {{ profile: none }}\nsites:\n  {tag}:\n    name: Own privacy\n    urls: [https://{tag}.real.example]\n    privacy: {privacy}\n"
+        )
+    };
+    let own = |kit: &Kit, id: &str| {
+        kit.api(
+            "PrivacyManager.getAnonymisationSettings",
+            &[("idSiteSpecific", id)],
+        )
+    };
+    work.set_config(&config("{ own: true, anonymize_ip: { enabled: true, mask_bytes: 1 }, anonymize_referrer: exclude_query }"));
+    kit.apply_converges(&work, &[]);
+    let id = kit
+        .site_id_by_url(&format!("https://{tag}.real.example"))
+        .expect("site")
+        .to_string();
+    let settings = own(&kit, &id);
+    assert_eq!(settings["useSiteSpecificSettings"], true);
+    assert_eq!(settings["ipAddressMaskLength"], 1);
+    assert_eq!(settings["anonymizeReferrer"], "exclude_query");
+    // The policy judges the site by its own settings.
+    work.set_config(&config("{ own: true, anonymize_ip: { enabled: true, mask_bytes: 1 }, anonymize_referrer: exclude_query }").replace("policy: { profile: none }\n", ""));
+    let judged = kit.run(&work, &[], &["validate"]);
+    assert!(
+        judged.stdout.contains("[cnil.ip-mask]") || judged.stderr.contains("[cnil.ip-mask]"),
+        "{}{}",
+        judged.stdout,
+        judged.stderr
+    );
+    // Back to the instance's settings.
+    work.set_config(&config("{ own: false }"));
+    kit.apply_converges(&work, &[]);
+    assert_eq!(own(&kit, &id)["useSiteSpecificSettings"], false);
+    kit.delete_sites_by_url(&[format!("https://{tag}.real.example")]);
+}
