@@ -408,11 +408,13 @@ pub fn build_plan(
             ..Summary::default()
         },
         findings,
+        rules: Default::default(),
         fingerprints: diff.fingerprints,
         warnings: diff.warnings,
     };
     plan.sort();
     plan.recount();
+    plan.index_rules();
     Ok(plan)
 }
 
