@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::render::FindingsMode;
+
 /// Matomo configuration as code: plan and apply site and instance settings from YAML,
 /// with the CNIL consent-exemption policy built in.
 ///
@@ -111,6 +113,34 @@ pub enum Format {
     Json,
     /// Markdown, for a pull-request comment.
     Markdown,
+    /// A chat message (Mattermost, Slack): no tables, bullet lists, changed sites first,
+    /// under 16,000 characters (plan and show only).
+    Chat,
+}
+
+/// How a plan is printed (plan, show).
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Policy findings: `summary` lists them when few (at most 20 not waived), else
+    /// by rule (count, examples, fix), the sites the plan changes first, waived ones
+    /// counted; `all` lists every one, waived included; `none` prints only the counts.
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = FindingsMode::Summary)]
+    pub findings: FindingsMode,
+    /// Markdown and chat: keep the output under N characters (default: 60,000 for
+    /// Markdown, under GitHub's comment limit; 16,000 for chat, under Mattermost's post
+    /// limit); what does not fit is left out, with a note saying what.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2000..))]
+    pub max_chars: Option<u64>,
+    /// Chat: the message's first line (e.g. which check on which machine).
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// Print the rendering (chat, Markdown or text) as an incoming-webhook payload,
+    /// `{"text": "…"}`, for Mattermost or Slack: post it as it is (`curl --data-binary @FILE`).
+    #[arg(long)]
+    pub webhook_payload: bool,
 }
 
 /// `validate`.
@@ -119,6 +149,11 @@ pub struct ValidateArgs {
     /// Configuration.
     #[command(flatten)]
     pub config: ConfigArgs,
+    /// Policy findings: `summary` lists them when few (at most 20 not waived), else by
+    /// rule (count, examples, fix), waived ones counted; `all` lists every one; `none`
+    /// prints only the counts.
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = FindingsMode::Summary)]
+    pub findings: FindingsMode,
 }
 
 /// `baseline`.
@@ -146,9 +181,9 @@ pub struct PlanArgs {
     /// Write the plan to this file, for `apply PLAN_FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Exit 2 when there are changes (3 on policy violations still wins).
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -191,6 +226,9 @@ pub struct ApplyArgs {
     /// Limit apply to these site keys (repeatable).
     #[arg(long = "site", value_name = "KEY")]
     pub sites: Vec<String>,
+    /// Policy findings in the plan shown: `summary` (by rule when many), `all`, `none`.
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = FindingsMode::Summary)]
+    pub findings: FindingsMode,
 }
 
 /// `show`.
@@ -199,9 +237,9 @@ pub struct ShowArgs {
     /// A plan file written by `plan --out`.
     #[arg(value_name = "PLAN_FILE")]
     pub plan_file: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `audit`.
@@ -213,9 +251,14 @@ pub struct AuditArgs {
     /// Connection.
     #[command(flatten)]
     pub connection: ConnectionArgs,
-    /// Output format.
+    /// Output format (text, json or markdown).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Policy findings: `summary` lists them when few (at most 20 not waived), else by
+    /// rule (count, examples, fix), waived ones counted; `all` lists every one; `none`
+    /// prints only the counts.
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = FindingsMode::Summary)]
+    pub findings: FindingsMode,
     /// Audit a saved live-state snapshot instead of Matomo.
     #[arg(long, value_name = "FILE")]
     pub live_snapshot: Option<PathBuf>,
@@ -337,9 +380,53 @@ mod tests {
         let Command::Plan(args) = cli.command else {
             panic!("not plan")
         };
-        assert_eq!(args.format, Format::Markdown);
+        assert_eq!(args.output.format, Format::Markdown);
+        assert_eq!(args.output.findings, FindingsMode::Summary);
         assert!(args.detailed_exitcode);
         assert_eq!(args.sites, ["a", "b"]);
+    }
+
+    #[test]
+    fn output_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "matoform",
+            "show",
+            "p.json",
+            "--format",
+            "chat",
+            "--findings",
+            "all",
+            "--max-chars",
+            "16000",
+            "--title",
+            "drift on host",
+            "--webhook-payload",
+        ])
+        .expect("parses");
+        let Command::Show(args) = cli.command else {
+            panic!("not show")
+        };
+        assert_eq!(args.output.format, Format::Chat);
+        assert_eq!(args.output.findings, FindingsMode::All);
+        assert_eq!(args.output.max_chars, Some(16_000));
+        assert_eq!(args.output.title.as_deref(), Some("drift on host"));
+        assert!(args.output.webhook_payload);
+        for findings in ["none", "summary", "all"] {
+            for command in [
+                vec!["validate"],
+                vec!["audit"],
+                vec!["apply"],
+                vec!["plan"],
+                vec!["show", "p.json"],
+            ] {
+                let mut argv = vec!["matoform"];
+                argv.extend(command);
+                argv.extend(["--findings", findings]);
+                assert!(Cli::try_parse_from(&argv).is_ok(), "{argv:?}");
+            }
+        }
+        assert!(Cli::try_parse_from(["matoform", "plan", "--findings", "some"]).is_err());
+        assert!(Cli::try_parse_from(["matoform", "plan", "--max-chars", "100"]).is_err());
     }
 
     #[test]

@@ -265,7 +265,15 @@ fn configuration_brings_site_keys_and_waivers() {
     let dir = write_config(CONFIG);
     let config = dir.path().join("matoform.yaml");
     let config = config.to_str().expect("utf-8 path");
+    // By default, waived findings are counted by rule.
     let (code, stdout, stderr) = run(&fake, &["audit", "-c", config]);
+    assert_eq!(code, 3, "{stderr}\n{stdout}");
+    assert!(
+        stdout.contains("  waived  cnil.ecommerce: 1 waived\n  Every finding: --findings all.\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("          waived: Consent"), "{stdout}");
+    let (code, stdout, stderr) = run(&fake, &["audit", "-c", config, "--findings", "all"]);
     assert_eq!(code, 3, "{stderr}\n{stdout}");
     let table: String = stdout.split_inclusive('\n').take(5).collect();
     assert_eq!(

@@ -310,7 +310,10 @@ fn waivers_cover_site_patterns_and_all() {
     let work = Workdir::with_config(&format!(
         "{SCALE}    sites: [\"scale-*\", \"old-?\"]\n    reason: Load tests measure orders under consent.\n"
     ));
-    let validated = offline(&work, &["validate", "-c", "matoform.yaml"]);
+    let validated = offline(
+        &work,
+        &["validate", "-c", "matoform.yaml", "--findings", "all"],
+    );
     expect_code(&validated, 3);
     assert_eq!(
         validated.stderr,
@@ -323,7 +326,10 @@ fn waivers_cover_site_patterns_and_all() {
     work.set_config(&format!(
         "{SCALE}    sites: all\n    reason: Every site measures orders under consent.\n"
     ));
-    let validated = offline(&work, &["validate", "-c", "matoform.yaml"]);
+    let validated = offline(
+        &work,
+        &["validate", "-c", "matoform.yaml", "--findings", "all"],
+    );
     expect_code(&validated, 0);
     assert_eq!(validated.stdout, "Valid: 3 sites, 1 waiver (1 file).\n");
     assert_eq!(

@@ -102,6 +102,18 @@ fn validate_exits_0_when_the_violation_is_waived() {
     let (code, stdout, stderr) = validate("2026-11-29", &waived_shop("2026-12-31"));
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, "Valid: 1 site, 1 waiver (1 file).\n");
+    // Waived findings are counted unless --findings all.
+    assert_eq!(
+        stderr,
+        "waived [cnil.ecommerce] 1 waived\nPolicy: 0 violations, 0 warnings, 1 waived.\nEvery finding: --findings all.\n"
+    );
+    let (code, _, stderr) = run(
+        "2026-11-29",
+        &waived_shop("2026-12-31"),
+        &["validate", "-c", "matoform.yaml", "--findings", "all"],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         stderr,
         "matoform.yaml:5:5: waived [cnil.ecommerce] site[shop]: sites.shop.ecommerce is true: ecommerce records orders, which the exemption does not cover\n  waived: Consent is collected on the cart page first.\n"

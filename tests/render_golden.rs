@@ -20,6 +20,22 @@ use pretty_assertions::assert_eq;
 use serde::Serialize;
 use serde_json::Value;
 
+/// The text rendering with the default options (findings summarised when many).
+fn text(plan: &Plan, color: bool) -> String {
+    render::text(
+        plan,
+        &render::Options {
+            color,
+            ..render::Options::default()
+        },
+    )
+}
+
+/// The Markdown rendering with the default options.
+fn md(plan: &Plan) -> String {
+    render::markdown(plan, &render::Options::default())
+}
+
 fn value<T: Serialize>(t: &T) -> Value {
     serde_json::to_value(t).expect("serialisable")
 }
@@ -376,6 +392,7 @@ fn representative_plan() -> Plan {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
+        rules: BTreeMap::new(),
         summary: Summary {
             managed_sites: 3,
             unmanaged_sites: 4,
@@ -393,6 +410,7 @@ fn representative_plan() -> Plan {
     };
     plan.recount();
     plan.sort();
+    plan.index_rules();
     plan
 }
 
@@ -440,15 +458,12 @@ fn golden(name: &str, actual: &str) {
 
 #[test]
 fn text_rendering_matches_golden() {
-    golden("plan.txt", &render::text(&representative_plan(), false));
+    golden("plan.txt", &text(&representative_plan(), false));
 }
 
 #[test]
 fn colored_text_rendering_matches_golden() {
-    golden(
-        "plan-color.txt",
-        &render::text(&representative_plan(), true),
-    );
+    golden("plan-color.txt", &text(&representative_plan(), true));
 }
 
 #[test]
@@ -458,17 +473,17 @@ fn json_rendering_matches_golden() {
 
 #[test]
 fn markdown_rendering_matches_golden() {
-    golden("plan.md", &render::markdown(&representative_plan()));
+    golden("plan.md", &md(&representative_plan()));
 }
 
 #[test]
 fn empty_plan_text_matches_golden() {
-    golden("empty.txt", &render::text(&empty_plan(), false));
+    golden("empty.txt", &text(&empty_plan(), false));
 }
 
 #[test]
 fn empty_plan_markdown_matches_golden() {
-    golden("empty.md", &render::markdown(&empty_plan()));
+    golden("empty.md", &md(&empty_plan()));
 }
 
 #[test]
@@ -476,30 +491,30 @@ fn text_and_markdown_are_rendered_from_the_json_form_alone() {
     let plan = representative_plan();
     let reloaded: Plan = serde_json::from_str(&render::json(&plan)).expect("plan JSON loads");
     assert_eq!(reloaded, plan);
-    assert_eq!(render::text(&reloaded, false), render::text(&plan, false));
-    assert_eq!(render::text(&reloaded, true), render::text(&plan, true));
-    assert_eq!(render::markdown(&reloaded), render::markdown(&plan));
+    assert_eq!(text(&reloaded, false), text(&plan, false));
+    assert_eq!(text(&reloaded, true), text(&plan, true));
+    assert_eq!(md(&reloaded), md(&plan));
 }
 
 #[test]
 fn plain_text_has_no_escape_codes_and_colored_text_has_them() {
     let plan = representative_plan();
-    assert!(!render::text(&plan, false).contains('\u{1b}'));
-    assert!(render::text(&plan, true).contains("\u{1b}[32m+\u{1b}[39m"));
-    assert!(!render::markdown(&plan).contains('\u{1b}'));
+    assert!(!text(&plan, false).contains('\u{1b}'));
+    assert!(text(&plan, true).contains("\u{1b}[32m+\u{1b}[39m"));
+    assert!(!md(&plan).contains('\u{1b}'));
 }
 
 #[test]
 fn text_ends_with_the_fixed_summary_phrases() {
-    let text = render::text(&representative_plan(), false);
-    assert!(text.ends_with("\nPlan: 3 to create, 3 to update, 2 to delete.\n"));
-    let empty = render::text(&empty_plan(), false);
+    let rendered = text(&representative_plan(), false);
+    assert!(rendered.ends_with("\nPlan: 3 to create, 3 to update, 2 to delete.\n"));
+    let empty = text(&empty_plan(), false);
     assert!(empty.ends_with("\nNo changes. The live instance matches the configuration.\n"));
 }
 
 #[test]
 fn markdown_starts_with_the_comment_marker_and_collapses_long_sections() {
-    let md = render::markdown(&representative_plan());
+    let md = md(&representative_plan());
     assert!(md.starts_with(
         "<!-- matoform-plan -->\n### matoform plan: 3 to create, 3 to update, 2 to delete\n"
     ));
@@ -510,8 +525,8 @@ fn markdown_starts_with_the_comment_marker_and_collapses_long_sections() {
 #[test]
 fn renderings_are_deterministic() {
     let plan = representative_plan();
-    assert_eq!(render::markdown(&plan), render::markdown(&plan.clone()));
-    assert_eq!(render::text(&plan, true), render::text(&plan.clone(), true));
+    assert_eq!(md(&plan), md(&plan.clone()));
+    assert_eq!(text(&plan, true), text(&plan.clone(), true));
 }
 
 /// A plan for hundreds of sites still fits in one pull-request comment (GitHub refuses
@@ -543,17 +558,220 @@ fn markdown_of_a_long_plan_fits_in_a_comment() {
     }
     plan.sort();
     plan.recount();
-    let md = render::markdown(&plan);
+    plan.index_rules();
+    let all = render::markdown(
+        &plan,
+        &render::Options {
+            findings: render::FindingsMode::All,
+            ..render::Options::default()
+        },
+    );
+    assert!(
+        all.len() <= render::markdown::MAX_LEN,
+        "{} bytes",
+        all.len()
+    );
+    assert!(
+        all.contains("more not shown here: run `matoform plan --findings all` for every finding")
+    );
+    let md = md(&plan);
     assert!(md.len() <= render::markdown::MAX_LEN, "{} bytes", md.len());
     assert!(md.starts_with("<!-- matoform-plan -->\n### matoform plan: "));
     assert!(md.contains(" not shown here: the comment would pass the size limit"));
-    assert!(md.contains("more not shown here: run `matoform plan` for every finding"));
-    let last = render::text(&plan, false)
+    // Summarised by rule: every finding is counted, none is cut.
+    assert!(md.contains("| `cnil.visitor-log` | 400 warnings | `site[site-000]`, `site[site-001]`, `site[site-002]` and 397 more | set sites.blog.visitor_log.disabled: true |"), "{md}");
+    assert!(!md.contains("more not shown here: run `matoform plan"));
+    let last = text(&plan, false)
         .lines()
         .last()
         .expect("final line")
         .to_string();
     assert!(md.ends_with(&format!("**{last}**\n")), "{last}");
     // The full plan is unchanged in the other renderings.
-    assert!(render::text(&plan, false).len() > render::markdown::MAX_LEN);
+    assert!(text(&plan, false).len() > render::markdown::MAX_LEN);
+}
+
+/// A plan of an instance of 1,000 sites, each with a violation and a warning, every
+/// 7th with a waived violation; the `changed` ones renamed.
+fn thousand_sites(changed: &dyn Fn(u64) -> bool) -> Plan {
+    use matoform::policy::rules::rule;
+    let mut plan = empty_plan();
+    for i in 1..=1000_u64 {
+        let key = format!("site-{i:04}");
+        let subject = format!("site[{key}]");
+        let get = |id: &str| rule(id).expect("rule exists");
+        plan.findings.push(get("cnil.visitor-log").finding(
+            &subject,
+            format!(
+                "sites.{key}.visitor_log.disabled is false: the visits log shows individual visits"
+            ),
+        ));
+        plan.findings.push(get("cnil.exclude-unknown-urls").finding(
+            &subject,
+            format!("sites.{key}.exclude_unknown_urls is false: actions on any URL that carries this site's id are tracked"),
+        ));
+        if i % 7 == 0 {
+            let mut waived = get("cnil.ecommerce").finding(
+                &subject,
+                format!("sites.{key}.ecommerce is true: orders are personal data"),
+            );
+            waived.waived = Some("shop measured under consent (DPO-7)".to_string());
+            plan.findings.push(waived);
+        }
+        if changed(i) {
+            let before = SiteState {
+                id: i,
+                name: format!("Site {i}"),
+                ..blog_site()
+            };
+            let after = SiteState {
+                name: format!("Site {i} (renamed)"),
+                ..before.clone()
+            };
+            plan.changes.push(change(
+                &subject,
+                Action::Update,
+                Some((&key, Some(i))),
+                Some(Resource::Site(Box::new(before))),
+                Some(Resource::Site(Box::new(after))),
+            ));
+        }
+    }
+    plan.summary.managed_sites = 1000;
+    plan.summary.violations = plan.findings.iter().filter(|f| f.blocks()).count();
+    plan.summary.warnings = plan
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning && f.waived.is_none())
+        .count();
+    plan.summary.waived = plan.findings.iter().filter(|f| f.waived.is_some()).count();
+    plan.sort();
+    plan.recount();
+    plan.index_rules();
+    plan
+}
+
+fn chat(plan: &Plan) -> String {
+    render::chat(plan, &render::Options::default())
+}
+
+/// A plan of a thousand sites with no changes reads in a screenful: findings by rule,
+/// with a count, examples and the fix; waived ones counted.
+#[test]
+fn thousand_sites_no_changes_text_matches_golden() {
+    let rendered = text(&thousand_sites(&|_| false), false);
+    assert!(rendered.lines().count() <= 40, "{rendered}");
+    golden("thousand.txt", &rendered);
+}
+
+/// `--findings all` lists every finding, waived ones included; `none` only counts.
+#[test]
+fn findings_mode_all_lists_every_finding_and_none_only_counts() {
+    let plan = thousand_sites(&|_| false);
+    let with = |findings| {
+        render::text(
+            &plan,
+            &render::Options {
+                findings,
+                ..render::Options::default()
+            },
+        )
+    };
+    let all = with(render::FindingsMode::All);
+    assert_eq!(all.matches("  ✗ [cnil.visitor-log] site[").count(), 1000);
+    assert_eq!(all.matches("  ✓ [cnil.ecommerce] site[").count(), 142);
+    assert_eq!(
+        all.matches("      waived: shop measured under consent (DPO-7)\n")
+            .count(),
+        142
+    );
+    assert!(!all.contains("--findings all"));
+    let none = with(render::FindingsMode::None);
+    assert_eq!(
+        none,
+        "Matomo https://matomo.example.org (5.7.0)\n\nPolicy: 1000 violations, 1000 warnings, 142 waived\n\nNo changes. The live instance matches the configuration.\n"
+    );
+}
+
+/// The pull request that onboards one site of a thousand: the site's change and its
+/// findings first, in full; the rest by rule; under 16,000 characters when asked.
+#[test]
+fn thousand_sites_one_change_markdown_matches_golden() {
+    // The change is site 500's (not the first by name).
+    let plan = thousand_sites(&|i| i == 500);
+    let md = render::markdown(
+        &plan,
+        &render::Options {
+            max_chars: Some(16_000),
+            ..render::Options::default()
+        },
+    );
+    assert!(md.len() < 16_000, "{} bytes", md.len());
+    let site = md.find("#### `site[site-0500]`").expect("the changed site");
+    let finding = md
+        .find("| `cnil.visitor-log` | `site[site-0500]` | error |")
+        .expect("its finding in full");
+    let summary = md
+        .find("Other findings, by rule:")
+        .expect("the rest summarised");
+    assert!(site < finding && finding < summary);
+    golden("thousand-one-change.md", &md);
+}
+
+/// The chat message of the same plan: no table, bullet lists, the change first.
+#[test]
+fn thousand_sites_one_change_chat_matches_golden() {
+    let rendered = chat(&thousand_sites(&|i| i == 1));
+    assert!(!rendered.contains("|---"), "{rendered}");
+    golden("thousand-one-change-chat.txt", &rendered);
+}
+
+/// 1,000 changed sites in a chat post: under 16,000 characters, the first changes
+/// listed, the rest counted, the findings and the final line kept.
+#[test]
+fn thousand_changed_sites_chat_fits_in_a_post() {
+    let rendered = chat(&thousand_sites(&|_| true));
+    assert!(rendered.chars().count() < 16_000, "{}", rendered.len());
+    assert!(
+        rendered.len() <= render::chat::MAX_CHARS,
+        "{}",
+        rendered.len()
+    );
+    assert!(rendered.starts_with("matoform plan for `https://matomo.example.org` (5.7.0): 0 to create, 1000 to update, 0 to delete.\n"), "{rendered}");
+    assert!(
+        rendered.contains("- ~ `site[site-0001]` (id 1): name\n"),
+        "{rendered}"
+    );
+    let more = rendered
+        .lines()
+        .find(|l| l.starts_with("- …and "))
+        .expect("the notice of what was left out");
+    let listed = rendered
+        .lines()
+        .filter(|l| l.starts_with("- ~ `site["))
+        .count();
+    assert_eq!(
+        more,
+        format!(
+            "- …and {n} more changes (in {n} sites): run `matoform plan` for the whole plan",
+            n = 1000 - listed
+        )
+    );
+    assert!(rendered.contains("- ✗ `cnil.visitor-log` 1000 violations: `site[site-0001]`, `site[site-0002]`, `site[site-0003]` and 997 more (fix: "), "{rendered}");
+    assert!(rendered.ends_with("\nPlan: 0 to create, 1000 to update, 0 to delete.\n"));
+    // A lower cap is kept too.
+    let small = render::chat(
+        &thousand_sites(&|_| true),
+        &render::Options {
+            max_chars: Some(4_000),
+            ..render::Options::default()
+        },
+    );
+    assert!(small.len() <= 4_000, "{}", small.len());
+    assert!(small.ends_with("\nPlan: 0 to create, 1000 to update, 0 to delete.\n"));
+}
+
+#[test]
+fn chat_rendering_matches_golden() {
+    golden("plan-chat.txt", &chat(&representative_plan()));
 }

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Nightly drift check for a Matomo instance managed by matoform.
 #
-# Runs `matoform plan --detailed-exitcode --format json` and reports to a webhook
-# (Mattermost / Slack compatible: a JSON body {"text": "..."}):
+# Runs `matoform plan --detailed-exitcode` and reports to a webhook (Mattermost / Slack
+# compatible: a JSON body {"text": "..."}):
 #   exit 0  no drift            -> no report
-#   exit 2  drift               -> one report with the Markdown summary of the plan
-#   exit 3  policy violations   -> one report with the Markdown summary of the plan
+#   exit 2  drift               -> one report: the plan as a chat message
+#   exit 3  policy violations   -> one report: the plan as a chat message
 #   exit 1  error               -> one error report (distinct wording), with the error
+# The plan's message is written by matoform itself, payload included (`show --format
+# chat --webhook-payload`): bullet lists, the changed sites first, under 16,000
+# characters (Mattermost's post limit) whatever the size of the instance.
 # The script exits with matoform's code, so a supervisor (systemd) sees failures too.
 #
 # Usage: matoform-drift.sh [ENV_FILE]
@@ -77,37 +80,27 @@ host="$(hostname 2>/dev/null || echo unknown-host)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# JSON string escaping in pure bash (no jq needed on the server).
+# JSON string escaping of a short text (the error report) with bash's own
+# substitutions: no loop over characters, no jq needed on the server. Other control
+# characters are dropped.
 json_escape() {
-  local s="$1" out="" c i
-  for ((i = 0; i < ${#s}; i++)); do
-    c="${s:i:1}"
-    case "$c" in
-      '"') out+='\"' ;;
-      '\') out+='\\' ;;
-      $'\n') out+='\n' ;;
-      $'\r') out+='\r' ;;
-      $'\t') out+='\t' ;;
-      *)
-        if [[ "$c" < ' ' ]]; then
-          printf -v c '\\u%04x' "'$c"
-        fi
-        out+="$c"
-        ;;
-    esac
-  done
-  printf '%s' "$out"
+  local s
+  s="$(printf '%s' "$1" | tr -d '\000-\010\013\014\016-\037\177')"
+  s="${s//\\/\\\\}"
+  s="${s//\"/\\\"}"
+  s="${s//$'\n'/\\n}"
+  s="${s//$'\r'/\\r}"
+  s="${s//$'\t'/\\t}"
+  printf '%s' "$s"
 }
 
 # The webhook URL is a secret: it goes to curl as a config line on standard input
 # (`-K -`, written by the printf builtin), never as an argument that `ps` would show.
-# The body comes from a file.
-post() {
-  local text="$1"
-  printf '{"text": "%s"}' "$(json_escape "$text")" > "$work/payload.json"
+# The body comes from the file "$1".
+post_file() {
   printf 'url = "%s"\n' "$webhook" \
     | curl -sS --fail --max-time 30 -K - -H 'Content-Type: application/json' \
-      --data-binary "@$work/payload.json" > /dev/null \
+      --data-binary "@$1" > /dev/null \
     || echo "matoform-drift: could not post to the webhook" >&2
 }
 
@@ -119,16 +112,24 @@ case "$code" in
   0)
     ;;
   2 | 3)
-    summary="$("$bin" show "$work/plan.json" --format markdown --no-color 2>&1)"
     if [ "$code" = 3 ]; then
       title="matoform: policy violations on $host"
     else
       title="matoform: drift detected on $host"
     fi
-    post "#### $title"$'\n\n'"$summary"
+    # `show` exits 3 on violations like plan: the payload file tells whether it rendered.
+    "$bin" show "$work/plan.json" --format chat --webhook-payload --title "$title" \
+      --no-color > "$work/payload.json" 2>> "$work/stderr.txt"
+    if [ -s "$work/payload.json" ]; then
+      post_file "$work/payload.json"
+    else
+      echo "matoform-drift: could not render the plan: $(tail -n 1 "$work/stderr.txt")" >&2
+    fi
     ;;
   *)
-    post "#### matoform: the drift check FAILED on $host (exit $code)"$'\n\n''```'$'\n'"$(tail -n 20 "$work/stderr.txt")"$'\n''```'
+    text="matoform: the drift check FAILED on $host (exit $code)"$'\n\n''```'$'\n'"$(tail -n 20 "$work/stderr.txt" | cut -c 1-500)"$'\n''```'
+    printf '{"text": "%s"}' "$(json_escape "$text")" > "$work/payload.json"
+    post_file "$work/payload.json"
     ;;
 esac
 exit "$code"

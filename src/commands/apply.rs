@@ -73,7 +73,14 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
             saved
         }
         None => {
-            super::emit(&super::plan::render_plan(&fresh, Format::Text, no_color));
+            let output = crate::cli::OutputArgs {
+                format: Format::Text,
+                findings: args.findings,
+                max_chars: None,
+                title: None,
+                webhook_payload: false,
+            };
+            super::emit(&super::plan::render_plan(&fresh, &output, no_color));
             fresh
         }
     };

@@ -13,6 +13,9 @@ use crate::live::LiveState;
 
 /// Runs `audit`.
 pub fn run(args: &AuditArgs) -> anyhow::Result<Outcome> {
+    if args.format == Format::Chat {
+        bail!("audit has no chat format: use --format text, json or markdown");
+    }
     let given = args.config.config.is_some();
     let loaded = if given {
         Some(context::load_config(&args.config)?)
@@ -58,9 +61,10 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Outcome> {
         .unwrap_or_default();
     let report = crate::policy::audit(&config, &site_ids, &status, &baseline, context::today());
     let text = match args.format {
-        Format::Text => report.render_text(),
+        Format::Text => report.render_text(args.findings),
         Format::Json => report.render_json(),
-        Format::Markdown => report.render_markdown(),
+        // Chat is refused above.
+        Format::Markdown | Format::Chat => report.render_markdown(args.findings),
     };
     super::emit(&text);
     Ok(if report.has_failures() {

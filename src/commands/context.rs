@@ -416,11 +416,13 @@ pub fn build_plan(
         },
         findings,
         known,
+        rules: Default::default(),
         fingerprints: diff.fingerprints,
         warnings: diff.warnings.into_iter().chain(not_blind).collect(),
     };
     plan.sort();
     plan.recount();
+    plan.index_rules();
     Ok(plan)
 }
 

@@ -80,8 +80,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Plan(args) => plan::run(&args, cli.no_color),
         Command::Apply(args) => apply::run(&args, cli.no_color),
         Command::Show(args) => {
+            plan::check_output(&args.output)?;
             let plan = crate::plan::file::load(&args.plan_file)?;
-            emit(&plan::render_plan(&plan, args.format, cli.no_color));
+            emit(&plan::render_plan(&plan, &args.output, cli.no_color));
             Ok(plan::outcome(&plan, false))
         }
         Command::Import(args) => import::run(&args),

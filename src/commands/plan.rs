@@ -5,13 +5,14 @@ use std::io::IsTerminal;
 use anyhow::Context as _;
 
 use super::context::{self, Scope};
-use crate::cli::{Format, PlanArgs};
+use crate::cli::{Format, OutputArgs, PlanArgs};
 use crate::exit::Outcome;
 use crate::plan::Plan;
 use crate::render;
 
 /// Runs `plan`.
 pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
+    check_output(&args.output)?;
     let loaded = context::load_config(&args.config)?;
     let desired = crate::policy::effective(&loaded.config);
     context::check_site_filter(&desired, &args.sites)?;
@@ -61,7 +62,7 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
             )?
         }
     };
-    super::emit(&render_plan(&plan, args.format, no_color));
+    super::emit(&render_plan(&plan, &args.output, no_color));
     if let Some(requests) = requests
         && std::env::var_os("MATOFORM_STATS").is_some()
     {
@@ -83,13 +84,44 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
 }
 
 /// Renders a plan in a format; colour only on a terminal (or with CLICOLOR_FORCE), never
-/// with NO_COLOR or --no-color.
-pub fn render_plan(plan: &Plan, format: Format, no_color: bool) -> String {
-    match format {
-        Format::Text => render::text(plan, use_color(no_color)),
+/// with NO_COLOR or --no-color. With `output.webhook_payload`, the rendering is wrapped
+/// in a webhook payload `{"text": …}`.
+pub fn render_plan(plan: &Plan, output: &OutputArgs, no_color: bool) -> String {
+    let options = render::Options {
+        color: use_color(no_color) && !output.webhook_payload,
+        findings: output.findings,
+        max_chars: output
+            .max_chars
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        title: output.title.clone(),
+    };
+    let text = match output.format {
+        Format::Text => render::text(plan, &options),
         Format::Json => render::json(plan),
-        Format::Markdown => render::markdown(plan),
+        Format::Markdown => render::markdown(plan, &options),
+        Format::Chat => render::chat(plan, &options),
+    };
+    if output.webhook_payload {
+        render::chat::webhook_payload(&text)
+    } else {
+        text
     }
+}
+
+/// Refuses output flags that do not fit the format, before anything is read.
+pub fn check_output(output: &OutputArgs) -> anyhow::Result<()> {
+    if output.title.is_some() && output.format != Format::Chat {
+        anyhow::bail!("--title is for --format chat: it is the message's first line");
+    }
+    if output.max_chars.is_some() && !matches!(output.format, Format::Markdown | Format::Chat) {
+        anyhow::bail!("--max-chars is for --format markdown and --format chat");
+    }
+    if output.webhook_payload && output.format == Format::Json {
+        anyhow::bail!(
+            "--webhook-payload wraps a message: use it with --format chat (or markdown, text), not json"
+        );
+    }
+    Ok(())
 }
 
 /// Whether to colour the plan on stdout.

@@ -3,6 +3,7 @@
 use crate::cli::ValidateArgs;
 use crate::desired::{self, Loaded};
 use crate::exit::{Outcome, Reported};
+use crate::render::findings::{self, FindingsMode, Status};
 
 /// Validates the configuration. Invalid: every diagnostic on stderr, then
 /// "N problems found in PATH.", and a [`Reported`] error (exit 1). Valid: a one-line
@@ -14,7 +15,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
             let desired = crate::policy::effective(&loaded.config);
             let findings =
                 crate::policy::evaluate(&desired, &loaded.baseline, super::context::today());
-            print_findings(&loaded, &findings);
+            print_findings(&loaded, &findings, args.findings);
             super::emit(&format!("{}\n", summary(&loaded)));
             if findings.iter().any(|f| f.blocks()) {
                 Ok(Outcome::Violations)
@@ -38,29 +39,58 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
     }
 }
 
-/// Prints policy findings to stderr, each located in the configuration (at the
-/// setting it names, when stated): `file:line:col: violation [rule] subject: message`
-/// then the fix or the waiver. Known findings (recorded in the baseline) are not
-/// listed: one line counts them per rule.
-pub fn print_findings(loaded: &Loaded, findings: &[crate::policy::Finding]) {
-    use crate::policy::Severity;
-    for finding in findings.iter().filter(|f| f.known.is_none()) {
+/// Prints policy findings to stderr as `mode` says. Each finding shown in full is
+/// located in the configuration: `file:line:col: violation [rule] subject: message`
+/// then the fix or the waiver. When many, they are summarised by rule
+/// (`violation [rule] 1000 violations: site[a], site[b], site[c] and 997 more`, then
+/// the fix); waived ones are counted (see [`crate::render::findings::view`]).
+pub fn print_findings(loaded: &Loaded, findings: &[crate::policy::Finding], mode: FindingsMode) {
+    // Known findings (recorded in the baseline) are not listed: one line counts them.
+    let all: Vec<&crate::policy::Finding> = findings.iter().filter(|f| f.known.is_none()).collect();
+    let shown = findings::view(&all, mode, &|_| false, &|f| f.fix.as_str());
+    for finding in &shown.full {
         let place = loaded
             .locate_finding(finding)
             .map(|l| format!("{l}: "))
             .unwrap_or_default();
-        let level = match (&finding.waived, finding.severity) {
-            (Some(_), _) => "waived",
-            (None, Severity::Error) => "violation",
-            (None, Severity::Warning) => "warning",
-        };
         eprintln!(
-            "{place}{level} [{}] {}: {}",
-            finding.rule, finding.subject, finding.message
+            "{place}{} [{}] {}: {}",
+            Status::of(finding).word(),
+            finding.rule,
+            finding.subject,
+            finding.message
         );
         match &finding.waived {
             Some(reason) => eprintln!("  waived: {reason}"),
             None => eprintln!("  fix: {}", finding.fix),
+        }
+    }
+    for group in &shown.by_rule {
+        let n = group.findings.len();
+        let mut examples = group.examples().join(", ");
+        if group.more() > 0 {
+            examples.push_str(&format!(" and {} more", group.more()));
+        }
+        eprintln!(
+            "{} [{}] {n} {}: {examples}",
+            group.status.word(),
+            group.rule,
+            plural(n, group.status.word(), &format!("{}s", group.status.word()))
+        );
+        eprintln!("  fix: {}", group.fix);
+    }
+    for group in &shown.counted {
+        eprintln!(
+            "{} [{}] {} waived",
+            group.status.word(),
+            group.rule,
+            group.findings.len()
+        );
+    }
+    if !findings.is_empty() && (shown.is_partial() || mode == FindingsMode::None) {
+        eprintln!("Policy: {}.", findings::counts(&all));
+        if shown.is_partial() {
+            eprintln!("Every finding: --findings all.");
         }
     }
     let known = crate::policy::baseline::known_counts(findings);

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
-use super::{PLAN_FORMAT_VERSION, Plan};
+use super::{PLAN_FORMAT_VERSION, Plan, READABLE_PLAN_FORMAT_VERSIONS};
 
 /// Writes a plan file (JSON), private and atomic (see [`crate::files`]). The plan holds
 /// no secret, but describes the instance.
@@ -21,7 +21,11 @@ pub fn load(path: &Path) -> anyhow::Result<Plan> {
     let value: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a plan file (invalid JSON)", path.display()))?;
     let version = value.get("format_version").and_then(|v| v.as_u64());
-    if version != Some(u64::from(PLAN_FORMAT_VERSION)) {
+    if !version.is_some_and(|v| {
+        READABLE_PLAN_FORMAT_VERSIONS
+            .iter()
+            .any(|r| u64::from(*r) == v)
+    }) {
         bail!(
             "{} has plan format version {}, this matoform reads version {PLAN_FORMAT_VERSION}; run plan again with this matoform",
             path.display(),

@@ -29,7 +29,14 @@ use crate::live::{
 use crate::policy::Finding;
 
 /// Version of the plan format (JSON output and plan files). Checked on load.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+///
+/// Version 2 gives each rule's `fix` and `source` once, in `rules`, instead of in every
+/// finding.
+pub const PLAN_FORMAT_VERSION: u32 = 2;
+
+/// Plan format versions this matoform loads (a version-1 plan file carries each
+/// finding's fix inline, which version 2 still reads).
+pub const READABLE_PLAN_FORMAT_VERSIONS: &[u32] = &[1, 2];
 
 /// A complete plan.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -51,12 +58,16 @@ pub struct Plan {
     #[serde(default)]
     pub asserted: Vec<Change>,
     /// Policy findings (violations, warnings, waived violations); known violations
-    /// (recorded in the baseline) are counted in `known` instead.
+    /// (recorded in the baseline) are counted in `known` instead. A finding's `fix` and
+    /// `source` are left out when they are its rule's, given in `rules`.
     #[serde(default)]
     pub findings: Vec<Finding>,
     /// Known violations, recorded in the baseline: their number per rule id.
     #[serde(default)]
     pub known: BTreeMap<String, usize>,
+    /// The fix and source of each rule with findings, by rule id, given once.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleNote>,
     /// Counts shown in the summary line.
     pub summary: Summary,
     /// Fingerprint (SHA-256 of canonical JSON) of each live object the plan read,
@@ -66,6 +77,15 @@ pub struct Plan {
     /// Non-policy warnings (unreadable settings, skipped objects…).
     #[serde(default)]
     pub warnings: Vec<String>,
+}
+
+/// What every finding of a rule shares: the fix and the source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RuleNote {
+    /// How to fix a violation.
+    pub fix: String,
+    /// Where the rule comes from.
+    pub source: String,
 }
 
 /// The instance a plan targets.
@@ -200,6 +220,51 @@ impl Plan {
 
     fn count(&self, action: Action) -> usize {
         self.changes.iter().filter(|c| c.action == action).count()
+    }
+
+    /// Moves the `fix` and `source` that findings share with the first finding of their
+    /// rule into [`Plan::rules`], leaving them empty on the findings (a finding whose
+    /// fix or source differs keeps its own). Nothing is lost: [`Plan::fix_of`] and
+    /// [`Plan::source_of`] give them back.
+    pub fn index_rules(&mut self) {
+        for finding in &mut self.findings {
+            if finding.fix.is_empty() && finding.source.is_empty() {
+                continue;
+            }
+            let note = self
+                .rules
+                .entry(finding.rule.clone())
+                .or_insert_with(|| RuleNote {
+                    fix: finding.fix.clone(),
+                    source: finding.source.clone(),
+                });
+            if note.fix == finding.fix && note.source == finding.source {
+                finding.fix.clear();
+                finding.source.clear();
+            }
+        }
+    }
+
+    /// The fix of a finding: its own, else its rule's.
+    pub fn fix_of<'a>(&'a self, finding: &'a Finding) -> &'a str {
+        if finding.fix.is_empty() {
+            self.rules
+                .get(&finding.rule)
+                .map_or("", |note| note.fix.as_str())
+        } else {
+            &finding.fix
+        }
+    }
+
+    /// The source of a finding: its own, else its rule's.
+    pub fn source_of<'a>(&'a self, finding: &'a Finding) -> &'a str {
+        if finding.source.is_empty() {
+            self.rules
+                .get(&finding.rule)
+                .map_or("", |note| note.source.as_str())
+        } else {
+            &finding.source
+        }
     }
 
     /// Sorts changes deterministically: deletes, creates, updates; then by address.

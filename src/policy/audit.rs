@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::desired::model::{Config, PolicyProfile};
+use crate::render::findings::{self, FindingsMode, Status};
 
 use super::profile::Thresholds;
 use super::{Baseline, Finding, Severity, apply_baseline, apply_waivers, rules};
@@ -187,9 +188,11 @@ impl AuditReport {
         )
     }
 
-    /// Plain-text rendering: a table of sites, the instance status, every finding with
-    /// its fix, the snippet reminder and a summary line. Deterministic.
-    pub fn render_text(&self) -> String {
+    /// Plain-text rendering: a table of sites, the instance status, the findings with
+    /// their fix as `mode` says (in full when few, else by rule; see
+    /// [`crate::render::findings::view`]), the snippet reminder and a summary line.
+    /// Deterministic.
+    pub fn render_text(&self, mode: FindingsMode) -> String {
         let mut header = vec!["SITE", "ID", "STATUS"];
         if self.matomo_compliance {
             header.push("MATOMO CNIL_V1");
@@ -212,20 +215,38 @@ impl AuditReport {
         out.push_str(&align(&table));
         let _ = writeln!(out, "\nInstance: {}", self.instance_status());
         let all: Vec<&Finding> = self.all_findings().collect();
-        if !all.is_empty() {
+        let shown = findings::view(&all, mode, &|_| false, &|f| f.fix.as_str());
+        if !shown.full.is_empty() || shown.is_partial() {
             out.push_str("\nFindings:\n");
-            for f in all {
-                let tag = match (&f.waived, f.severity) {
-                    (Some(_), _) => "waived",
-                    (None, _) if f.known.is_some() => "known",
-                    (None, Severity::Error) => "error",
-                    (None, Severity::Warning) => "warning",
-                };
+            for f in &shown.full {
+                let tag = Status::of(f).tag();
                 let _ = writeln!(out, "  {tag:<7} {} {}: {}", f.subject, f.rule, f.message);
                 if let Some(reason) = &f.waived {
                     let _ = writeln!(out, "          waived: {reason}");
                 }
                 let _ = writeln!(out, "          fix: {}", f.fix);
+            }
+            for group in &shown.by_rule {
+                let _ = writeln!(
+                    out,
+                    "  {:<7} {}: {}",
+                    group.status.tag(),
+                    group.rule,
+                    group_line(group, true)
+                );
+                let _ = writeln!(out, "          fix: {}", group.fix);
+            }
+            for group in &shown.counted {
+                let _ = writeln!(
+                    out,
+                    "  {:<7} {}: {}",
+                    group.status.tag(),
+                    group.rule,
+                    group_line(group, false)
+                );
+            }
+            if shown.is_partial() {
+                let _ = writeln!(out, "  Every finding: --findings all.");
             }
         }
         let _ = writeln!(out, "\n{SNIPPET_REMINDER}\n{}", self.summary());
@@ -240,8 +261,9 @@ impl AuditReport {
         }
     }
 
-    /// Markdown rendering, for a pull-request comment or a wiki page. Deterministic.
-    pub fn render_markdown(&self) -> String {
+    /// Markdown rendering, for a pull-request comment or a wiki page; findings as
+    /// `mode` says (see [`AuditReport::render_text`]). Deterministic.
+    pub fn render_markdown(&self, mode: FindingsMode) -> String {
         let mut out = String::from("## matoform audit\n\n");
         out.push_str("| Site | ID | Status |");
         if self.matomo_compliance {
@@ -275,9 +297,10 @@ impl AuditReport {
         }
         let _ = writeln!(out, "\n**Instance:** {}", md(&self.instance_status()));
         let all: Vec<&Finding> = self.all_findings().collect();
-        if !all.is_empty() {
+        let shown = findings::view(&all, mode, &|_| false, &|f| f.fix.as_str());
+        if !shown.full.is_empty() {
             out.push_str("\n### Findings\n\n| Subject | Rule | Severity | Message | Fix |\n|---|---|---|---|---|\n");
-            for f in all {
+            for f in &shown.full {
                 let severity = match (&f.waived, f.severity) {
                     (Some(reason), _) => format!("waived: {}", md(reason)),
                     (None, _) if f.known.is_some() => "known (baseline)".to_owned(),
@@ -293,6 +316,32 @@ impl AuditReport {
                     md(&f.fix)
                 );
             }
+        }
+        if shown.is_partial() {
+            out.push_str(if shown.full.is_empty() {
+                "\n### Findings by rule\n\n"
+            } else {
+                "\n### Other findings, by rule\n\n"
+            });
+            out.push_str("| Rule | Findings | Fix |\n|---|---|---|\n");
+            for group in &shown.by_rule {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} |",
+                    group.rule,
+                    md(&group_line(group, true)),
+                    md(group.fix)
+                );
+            }
+            for group in &shown.counted {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | |",
+                    group.rule,
+                    md(&group_line(group, false))
+                );
+            }
+            out.push_str("\nEvery finding: `matoform audit --findings all`.\n");
         }
         let _ = writeln!(out, "\n> {SNIPPET_REMINDER}\n\n**{}**", self.summary());
         out
@@ -328,6 +377,25 @@ fn describe_part(part: &str) -> &str {
         "retention" => "the raw-data retention",
         other => other,
     }
+}
+
+/// `1000 errors: a, b, c and 997 more`, or `3 waived`.
+fn group_line(group: &findings::RuleGroup<'_>, examples: bool) -> String {
+    let n = group.findings.len();
+    let counted = match group.status {
+        Status::Violation => format!("{n} {}", plural(n, "error", "errors")),
+        Status::Warning => format!("{n} {}", plural(n, "warning", "warnings")),
+        Status::Waived => format!("{n} waived"),
+        Status::Known => format!("{n} known"),
+    };
+    if !examples {
+        return counted;
+    }
+    let mut line = format!("{counted}: {}", group.examples().join(", "));
+    if group.more() > 0 {
+        let _ = write!(line, " and {} more", group.more());
+    }
+    line
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
@@ -540,7 +608,7 @@ Findings:
 The opt-out and the tracking code live in each site's pages, not in Matomo: print compliant code with `matoform snippet SITE`.
 Audit: 2 of 3 sites compliant; 3 errors, 1 warning, 1 waived.
 ";
-        assert_eq!(report.render_text(), expected);
+        assert_eq!(report.render_text(FindingsMode::All), expected);
     }
 
     #[test]
@@ -572,7 +640,7 @@ Audit: 2 of 3 sites compliant; 3 errors, 1 warning, 1 waived.
 
 **Audit: 2 of 3 sites compliant; 3 errors, 1 warning, 1 waived.**
 ";
-        assert_eq!(report.render_markdown(), expected);
+        assert_eq!(report.render_markdown(FindingsMode::All), expected);
     }
 
     #[test]
@@ -610,7 +678,7 @@ Audit: 2 of 3 sites compliant; 3 errors, 1 warning, 1 waived.
         );
         assert!(!report.has_failures());
         assert_eq!(
-            report.render_text(),
+            report.render_text(FindingsMode::All),
             "\
 SITE  ID  STATUS     FINDINGS
 blog  -   compliant  -
@@ -643,7 +711,7 @@ Audit: 1 of 1 sites compliant; 0 errors, 0 warnings, 0 waived.
         );
         assert_eq!(report.instance_unreadable, ["privacy", "retention"]);
         assert!(!report.has_failures());
-        let text = report.render_text();
+        let text = report.render_text(FindingsMode::All);
         assert!(
             text.contains("\nInstance: UNKNOWN; not readable with this Matomo and token: the privacy settings (IP anonymisation, referrer, User ID and order ID anonymisation, cookieless tracking, Do Not Track), the raw-data retention; check these by hand in Matomo's privacy settings\n"),
             "{text}"

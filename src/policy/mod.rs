@@ -63,9 +63,12 @@ pub struct Finding {
     pub subject: String,
     /// What is wrong, naming the setting.
     pub message: String,
-    /// How to fix it.
+    /// How to fix it (in a plan, left out when it is the rule's: see `Plan::rules`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub fix: String,
-    /// Where the rule comes from (checklist point, CNIL guidance).
+    /// Where the rule comes from (checklist point, CNIL guidance); in a plan, left out
+    /// when it is the rule's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub source: String,
     /// When a waiver covers this finding: its reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,10 +1,12 @@
 //! Markdown rendering, for pull-request comments: summary table, changes grouped by
-//! site in `diff` blocks, policy findings, asserted settings, warnings.
+//! site in `diff` blocks, policy findings (those about the changed sites first, in
+//! full; the rest by rule when many), asserted settings, warnings.
 //!
 //! Everything shown comes from the plan's JSON form (see `docs/plan-format.md`).
 
 use crate::plan::{Change, Plan};
 use crate::policy::Severity;
+use crate::render::Options;
 use crate::render::view::{self, FieldView, Mark};
 
 /// Hidden marker on the first line, so CI can find and update its one comment.
@@ -13,9 +15,10 @@ pub const MARKER: &str = "<!-- matoform-plan -->";
 /// Sections longer than this many lines are collapsed in a `<details>` block.
 pub const COLLAPSE_AFTER: usize = 20;
 
-/// Upper bound of the rendering's length in bytes, under GitHub's limit of 65,536
-/// characters for a comment (GitLab's is larger): change groups past it are left out,
-/// with a note, and the findings table is cut at half of it.
+/// Default upper bound of the rendering's length in bytes, under GitHub's limit of
+/// 65,536 characters for a comment (GitLab's is larger): change groups past it are left
+/// out, with a note, and the findings table is cut at half of it. `--max-chars` lowers
+/// it (e.g. 16,000 for a chat post).
 pub const MAX_LEN: usize = 60_000;
 
 /// Room kept for the note that says how many change groups were left out.
@@ -27,11 +30,16 @@ const OMISSION_NOTE_ROOM: usize = 300;
 /// Layout: [`MARKER`]; a `###` title with the counts; the instance; a summary table
 /// (unless every count is zero);
 /// `####` per group of changes (instance first, then each site) with a `diff` block;
-/// the policy findings table; the asserted settings; warnings; the final line.
-/// A section body longer than [`COLLAPSE_AFTER`] lines is wrapped in a collapsed
-/// `<details>` block. The whole stays under [`MAX_LEN`] bytes: change groups that do
-/// not fit are left out and counted in a note; findings past half of it are counted.
-pub fn markdown(plan: &Plan) -> String {
+/// the policy findings as `options.findings` says: a table of those shown in full
+/// (about the changed sites first), then a table of the others by rule (count,
+/// examples, fix; waived ones counted); the asserted settings; warnings; the final
+/// line. A section body longer than [`COLLAPSE_AFTER`] lines is wrapped in a collapsed
+/// `<details>` block. The whole stays under `options.max_chars` bytes (default
+/// [`MAX_LEN`]): change groups that do not fit are left out and counted in a note;
+/// findings past half of it and warnings past an eighth are counted; as a last resort
+/// the tail is cut at a line, with a note.
+pub fn markdown(plan: &Plan, options: &Options) -> String {
+    let max = options.max_chars.unwrap_or(MAX_LEN);
     let mut out = String::new();
     out.push_str(MARKER);
     out.push('\n');
@@ -85,43 +93,81 @@ pub fn markdown(plan: &Plan) -> String {
     let mut tail = String::new();
 
     if !plan.findings.is_empty() {
-        let mut body = String::from(
-            "| Rule | Subject | Severity | Message | Fix | Waived |\n|---|---|---|---|---|---|\n",
-        );
-        let mut shown = 0;
-        for finding in &plan.findings {
-            if body.len() > MAX_LEN / 2 {
-                break;
+        let shown = view::plan_findings(plan, options.findings);
+        let mut body = String::new();
+        if !shown.full.is_empty() {
+            body.push_str(
+                "| Rule | Subject | Severity | Message | Fix | Waived |\n|---|---|---|---|---|---|\n",
+            );
+            let mut listed = 0;
+            for finding in &shown.full {
+                if body.len() > max / 2 {
+                    break;
+                }
+                listed += 1;
+                let severity = match finding.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                };
+                body.push_str(&format!(
+                    "| {} | {} | {severity} | {} | {} | {} |\n",
+                    code(&finding.rule),
+                    code(&finding.subject),
+                    cell(&finding.message),
+                    cell(plan.fix_of(finding)),
+                    finding.waived.as_deref().map(cell).unwrap_or_default(),
+                ));
             }
-            shown += 1;
-            let severity = match finding.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
-            body.push_str(&format!(
-                "| {} | {} | {severity} | {} | {} | {} |\n",
-                code(&finding.rule),
-                code(&finding.subject),
-                cell(&finding.message),
-                cell(&finding.fix),
-                finding.waived.as_deref().map(cell).unwrap_or_default(),
-            ));
+            if listed < shown.full.len() {
+                body.push_str(&format!(
+                    "| | | | {} more not shown here: run `matoform plan --findings all` for every finding | | |\n",
+                    shown.full.len() - listed
+                ));
+            }
         }
-        if shown < plan.findings.len() {
-            body.push_str(&format!(
-                "| | | | {} more not shown here: run `matoform plan` for every finding | | |\n",
-                plan.findings.len() - shown
-            ));
+        if !shown.by_rule.is_empty() || !shown.counted.is_empty() {
+            if !shown.full.is_empty() {
+                body.push_str("\nOther findings, by rule:\n\n");
+            }
+            body.push_str("| Rule | Findings | Examples | Fix |\n|---|---|---|---|\n");
+            for group in &shown.by_rule {
+                let examples: Vec<String> = group.examples().iter().map(|s| code(s)).collect();
+                let mut examples = examples.join(", ");
+                if group.more() > 0 {
+                    examples.push_str(&format!(" and {} more", group.more()));
+                }
+                body.push_str(&format!(
+                    "| {} | {} | {} | {} |\n",
+                    code(group.rule),
+                    cell(&view::rule_group_line(group, false)),
+                    examples,
+                    cell(group.fix)
+                ));
+            }
+            for group in &shown.counted {
+                body.push_str(&format!(
+                    "| {} | {} | | |\n",
+                    code(group.rule),
+                    cell(&view::rule_group_line(group, false)),
+                ));
+            }
+            body.push_str("\nEvery finding: `matoform plan --findings all`.\n");
         }
         if let Some(line) = crate::render::known_line(&plan.known) {
             body.push_str(&format!("\n{}\n", cell(&line)));
         }
-        section(
-            &mut tail,
-            &format!("#### {}", view::policy_line(plan)),
-            &format!("{} findings", plan.findings.len()),
-            &body,
-        );
+        let heading = format!("#### {}", view::policy_line(plan));
+        if body.is_empty() {
+            tail.push_str(&heading);
+            tail.push_str("\n\n");
+        } else {
+            section(
+                &mut tail,
+                &heading,
+                &format!("{} findings", plan.findings.len()),
+                &body,
+            );
+        }
     } else if let Some(line) = crate::render::known_line(&plan.known) {
         section(
             &mut tail,
@@ -153,8 +199,19 @@ pub fn markdown(plan: &Plan) -> String {
 
     if !plan.warnings.is_empty() {
         let mut body = String::new();
+        let mut listed = 0;
         for warning in &plan.warnings {
+            if body.len() > max / 8 {
+                break;
+            }
+            listed += 1;
             body.push_str(&format!("- {}\n", cell(warning)));
+        }
+        if listed < plan.warnings.len() {
+            body.push_str(&format!(
+                "- {} more not shown here: run `matoform plan` for every warning\n",
+                plan.warnings.len() - listed
+            ));
         }
         section(
             &mut tail,
@@ -171,7 +228,7 @@ pub fn markdown(plan: &Plan) -> String {
     let mut used = out.len() + tail.len() + final_line.len() + OMISSION_NOTE_ROOM;
     let (mut omitted_groups, mut omitted_changes) = (0, 0);
     for (changes, text) in groups {
-        if omitted_groups == 0 && used + text.len() <= MAX_LEN {
+        if omitted_groups == 0 && used + text.len() <= max {
             used += text.len();
             out.push_str(&text);
         } else {
@@ -187,8 +244,31 @@ pub fn markdown(plan: &Plan) -> String {
         ));
     }
     out.push_str(&tail);
+    cut_to_fit(&mut out, max.saturating_sub(final_line.len()));
     out.push_str(&final_line);
     out
+}
+
+/// The note that ends a rendering cut by [`cut_to_fit`].
+const CUT_NOTE: &str = "\n**The rest is not shown here: it would pass the size limit. Run `matoform plan` (or read the job log) for the whole plan.**\n\n";
+
+/// Cuts `out` at the end of a line so that it and [`CUT_NOTE`] fit in `max` bytes,
+/// closing an open `<details>` block; left as it is when it fits.
+fn cut_to_fit(out: &mut String, max: usize) {
+    if out.len() <= max {
+        return;
+    }
+    let room = max.saturating_sub(CUT_NOTE.len() + "\n</details>\n".len());
+    let mut end = room.min(out.len());
+    while !out.is_char_boundary(end) {
+        end -= 1;
+    }
+    let end = out[..end].rfind('\n').map_or(0, |i| i + 1);
+    out.truncate(end);
+    if out.matches("<details>").count() > out.matches("</details>").count() {
+        out.push_str("\n</details>\n");
+    }
+    out.push_str(CUT_NOTE);
 }
 
 /// The summary table; left out when every count in it is zero.

@@ -6,20 +6,26 @@
 use owo_colors::OwoColorize;
 
 use crate::plan::{Change, Plan};
-use crate::policy::{Finding, Severity};
+use crate::policy::Finding;
+use crate::render::Options;
+use crate::render::findings::Status;
 use crate::render::view::{self, FieldView, Mark};
 
-/// The plan as text; `color` adds ANSI colours (green `+`, yellow `~`, red `-`, bold
-/// headings). Without `color` the output holds no escape codes.
+/// The plan as text; `options.color` adds ANSI colours (green `+`, yellow `~`, red `-`,
+/// bold headings). Without it the output holds no escape codes.
 ///
 /// Layout: the instance header; the changes grouped by site (instance changes first),
-/// each with its field changes; the asserted settings; the policy findings, then the
-/// known ones as one count line per rule ([`crate::render::known_line`]); warnings;
+/// each with its field changes; the asserted settings; the policy findings as
+/// `options.findings` says (see [`crate::render::findings::view`]: the findings about
+/// the sites the plan changes first; by rule when many), then the known ones as one
+/// count line per rule ([`crate::render::known_line`]); warnings;
 /// the unmanaged-sites count; and the final line, exactly
 /// `Plan: N to create, N to update, N to delete.` or
 /// `No changes. The live instance matches the configuration.`
-pub fn text(plan: &Plan, color: bool) -> String {
-    let paint = Paint { color };
+pub fn text(plan: &Plan, options: &Options) -> String {
+    let paint = Paint {
+        color: options.color,
+    };
     let mut out = String::new();
 
     out.push_str(&paint.bold(&format!(
@@ -58,8 +64,32 @@ pub fn text(plan: &Plan, color: bool) -> String {
         out.push('\n');
         out.push_str(&paint.bold(&view::policy_line(plan)));
         out.push('\n');
-        for finding in &plan.findings {
-            render_finding(&mut out, &paint, finding);
+        let shown = view::plan_findings(plan, options.findings);
+        for finding in &shown.full {
+            render_finding(&mut out, &paint, finding, plan.fix_of(finding));
+        }
+        if !shown.full.is_empty() && !shown.by_rule.is_empty() {
+            out.push_str("  Other findings, by rule:\n");
+        }
+        for group in &shown.by_rule {
+            out.push_str(&format!(
+                "  {} [{}] {}\n      fix: {}\n",
+                paint.status(group.status),
+                group.rule,
+                view::rule_group_line(group, true),
+                group.fix
+            ));
+        }
+        for group in &shown.counted {
+            out.push_str(&format!(
+                "  {} [{}] {}\n",
+                paint.status(group.status),
+                group.rule,
+                view::rule_group_line(group, false)
+            ));
+        }
+        if shown.is_partial() {
+            out.push_str(&format!("  {}\n", view::ALL_FINDINGS_HINT));
         }
         if let Some(line) = crate::render::known_line(&plan.known) {
             out.push_str(&format!("  {line}\n"));
@@ -137,19 +167,15 @@ fn render_change(out: &mut String, paint: &Paint, change: &Change) {
     }
 }
 
-fn render_finding(out: &mut String, paint: &Paint, finding: &Finding) {
-    let symbol = match (&finding.waived, finding.severity) {
-        (Some(_), _) => paint.green("✓"),
-        (None, Severity::Error) => paint.red("✗"),
-        (None, Severity::Warning) => paint.yellow("!"),
-    };
+fn render_finding(out: &mut String, paint: &Paint, finding: &Finding, fix: &str) {
+    let symbol = paint.status(Status::of(finding));
     out.push_str(&format!(
         "  {symbol} [{}] {}: {}\n",
         finding.rule, finding.subject, finding.message
     ));
     match &finding.waived {
         Some(reason) => out.push_str(&format!("      waived: {reason}\n")),
-        None => out.push_str(&format!("      fix: {}\n", finding.fix)),
+        None => out.push_str(&format!("      fix: {fix}\n")),
     }
 }
 
@@ -159,6 +185,16 @@ struct Paint {
 }
 
 impl Paint {
+    /// `✗` violation, `!` warning, `✓` waived.
+    fn status(&self, status: Status) -> String {
+        match status {
+            Status::Violation => self.red("✗"),
+            Status::Warning => self.yellow("!"),
+            Status::Waived => self.green("✓"),
+            Status::Known => "·".to_string(),
+        }
+    }
+
     fn mark(&self, mark: Mark) -> String {
         let symbol = mark.symbol().to_string();
         match mark {

@@ -294,6 +294,55 @@ pub(crate) fn groups(changes: &[Change]) -> BTreeMap<Option<&str>, Vec<&Change>>
     groups
 }
 
+/// The finding subjects of what the plan changes: `site[KEY]` of every site with a
+/// change, and `instance` when an instance setting changes.
+pub(crate) fn changed_subjects(plan: &Plan) -> std::collections::BTreeSet<String> {
+    plan.changes
+        .iter()
+        .map(|change| match &change.site {
+            Some(key) => format!("site[{key}]"),
+            None => "instance".to_string(),
+        })
+        .collect()
+}
+
+/// The findings of a plan as `mode` shows them, the findings about what the plan
+/// changes first.
+pub(crate) fn plan_findings(
+    plan: &Plan,
+    mode: super::FindingsMode,
+) -> super::findings::FindingsView<'_> {
+    let focus = changed_subjects(plan);
+    let findings: Vec<&crate::policy::Finding> = plan.findings.iter().collect();
+    super::findings::view(&findings, mode, &|f| focus.contains(&f.subject), &|f| {
+        plan.fix_of(f)
+    })
+}
+
+/// A summary line of a rule's findings: `1000 violations: site[a], site[b], site[c]
+/// and 997 more`, or `3 waived` for counted ones.
+pub(crate) fn rule_group_line(group: &super::findings::RuleGroup<'_>, examples: bool) -> String {
+    use super::findings::Status;
+    let n = group.findings.len();
+    let counted = match group.status {
+        Status::Violation => count(n, "violation", "violations"),
+        Status::Warning => count(n, "warning", "warnings"),
+        Status::Waived => format!("{n} waived"),
+        Status::Known => format!("{n} known"),
+    };
+    if !examples {
+        return counted;
+    }
+    let mut line = format!("{counted}: {}", group.examples().join(", "));
+    if group.more() > 0 {
+        line.push_str(&format!(" and {} more", group.more()));
+    }
+    line
+}
+
+/// The hint shown when some findings are summarised.
+pub(crate) const ALL_FINDINGS_HINT: &str = "Every finding: --findings all.";
+
 /// The heading of a group: `instance` or `site[key]`.
 pub(crate) fn group_heading(site: Option<&str>) -> String {
     match site {
