@@ -59,7 +59,21 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Outcome> {
         .as_ref()
         .map(|l| l.baseline.clone())
         .unwrap_or_default();
-    let report = crate::policy::audit(&config, &site_ids, &status, &baseline, context::today());
+    let requirements: BTreeMap<String, Vec<crate::live::MatomoRequirement>> = site_ids
+        .iter()
+        .filter_map(|(key, id)| {
+            let site = live.sites.get(id)?;
+            (!site.matomo_requirements.is_empty())
+                .then(|| (key.clone(), site.matomo_requirements.clone()))
+        })
+        .collect();
+    let instance_requirements = live
+        .instance
+        .as_ref()
+        .map(|i| i.matomo_requirements.clone())
+        .unwrap_or_default();
+    let report = crate::policy::audit(&config, &site_ids, &status, &baseline, context::today())
+        .with_matomo_requirements(&requirements, &instance_requirements);
     let text = match args.format {
         Format::Text => report.render_text(args.findings),
         Format::Json => report.render_json(),

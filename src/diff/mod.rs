@@ -223,6 +223,7 @@ pub fn site_only(site: &SiteState) -> SiteState {
     SiteState {
         goals: None,
         custom_dimensions: None,
+        matomo_requirements: Vec::new(),
         ..site.clone()
     }
 }

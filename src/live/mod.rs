@@ -118,6 +118,10 @@ pub struct SiteState {
     /// The site's own IP anonymisation settings (Matomo 5.7; `None` when not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy: Option<SitePrivacyState>,
+    /// Matomo's own `cnil_v1` requirements for the site (5.7; empty when not read).
+    /// Not a setting: never diffed (see `diff::site_only`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matomo_requirements: Vec<MatomoRequirement>,
     /// Matomo's compliance mode for the site (`None` when not available).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compliance_mode: Option<ComplianceMode>,
@@ -157,6 +161,19 @@ pub struct ExclusionsState {
     /// check requires) or `custom`. `None` for a site's lists and before 5.2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_parameters_type: Option<String>,
+}
+
+/// One requirement of Matomo's own `cnil_v1` policy, as `getComplianceStatus` answers
+/// it (5.7): its name, status (`compliant`, `non_compliant`, `unknown`) and notes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MatomoRequirement {
+    /// Matomo's name for it (`IP Address Mask Length`).
+    pub name: String,
+    /// `compliant`, `non_compliant` or `unknown`.
+    pub status: String,
+    /// Matomo's note (HTML stripped).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
 }
 
 /// A site's privacy settings (5.7): its own, or the instance's.
@@ -267,6 +284,9 @@ pub struct InstanceState {
     /// Matomo's own compliance mode for the instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compliance_mode: Option<ComplianceMode>,
+    /// Matomo's own `cnil_v1` requirements for the instance (5.7; empty when not read).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matomo_requirements: Vec<MatomoRequirement>,
 }
 
 /// Privacy settings, as stored.

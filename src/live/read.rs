@@ -154,6 +154,7 @@ pub async fn read_site_details(
             }
             Detail::Compliance => {
                 site.compliance_mode = Some(wire::compliance_mode(&value).map_err(decode)?);
+                site.matomo_requirements = wire::compliance_requirements(&value).map_err(decode)?;
             }
             Detail::Privacy => site.privacy = Some(wire::site_privacy(&value).map_err(decode)?),
         }
@@ -261,6 +262,10 @@ pub async fn read_instance(
         Some((i, v)) => Some(wire::compliance_mode(v).map_err(|e| decode(i, e))?),
         None => None,
     };
+    let matomo_requirements = match compliance_at.and_then(|i| values[i].as_ref().map(|v| (i, v))) {
+        Some((i, v)) => wire::compliance_requirements(v).map_err(|e| decode(i, e))?,
+        None => Vec::new(),
+    };
     let mut privacy = privacy;
     let mut retention = None;
     if session::configured(client) {
@@ -278,6 +283,7 @@ pub async fn read_instance(
         visitor_log,
         defaults,
         compliance_mode,
+        matomo_requirements,
     })
 }
 

@@ -11,8 +11,8 @@ use crate::desired::model::{
     ComplianceMode, DimensionScope, Extraction, KeepUrlFragments, ReferrerAnonymisation,
 };
 use crate::live::{
-    DimensionState, ExclusionsState, GoalState, PrivacyState, SitePrivacyState, SiteSearchState,
-    SiteState, VisitorLogState,
+    DimensionState, ExclusionsState, GoalState, MatomoRequirement, PrivacyState, SitePrivacyState,
+    SiteSearchState, SiteState, VisitorLogState,
 };
 
 /// An answer whose shape matoform does not recognise. The message says what was
@@ -453,6 +453,40 @@ pub fn compliance_enforced(value: &Value) -> WireResult<bool> {
         Some(flag) => bool_of(flag),
         None => Err(expected("complianceModeEnforced", value)),
     }
+}
+
+/// `PrivacyManager.getComplianceStatus` → Matomo's requirement list (name, status,
+/// notes without their HTML).
+pub fn compliance_requirements(value: &Value) -> WireResult<Vec<MatomoRequirement>> {
+    require_object(value, "the compliance status object")?;
+    let Some(list) = value.get("complianceRequirements") else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for item in list_items(list)? {
+        require_object(item, "a compliance requirement")?;
+        let notes = string_of(field(item, "notes")).unwrap_or_default();
+        out.push(MatomoRequirement {
+            name: string_of(field(item, "name"))?,
+            status: string_of(field(item, "value"))?,
+            notes: strip_tags(&notes),
+        });
+    }
+    Ok(out)
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.trim().to_string()
 }
 
 /// `PrivacyManager.getComplianceStatus` → the compliance mode.

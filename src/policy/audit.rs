@@ -10,8 +10,10 @@ use serde::Serialize;
 use crate::desired::model::{Config, PolicyProfile};
 use crate::render::findings::{self, FindingsMode, Status};
 
+use super::matomo_requirements::{Disagreement, disagreements, mapping};
 use super::profile::Thresholds;
 use super::{Baseline, Finding, Severity, apply_baseline, apply_waivers, rules};
+use crate::live::MatomoRequirement;
 
 /// Version of the audit JSON format; bumped on incompatible changes.
 pub const AUDIT_FORMAT_VERSION: u32 = 1;
@@ -39,6 +41,12 @@ pub struct AuditReport {
     /// Whether Matomo's own `cnil_v1` status is known for at least one site (the
     /// column is shown only then).
     pub matomo_compliance: bool,
+    /// Matomo's own `cnil_v1` requirement list for the instance (5.7).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instance_matomo_requirements: Vec<MatomoRequirement>,
+    /// Where Matomo's requirements and the profile judge the instance differently.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instance_disagreements: Vec<Disagreement>,
 }
 
 /// One site of an audit.
@@ -59,6 +67,12 @@ pub struct SiteAuditRow {
     /// (`None`: Matomo before 5.4, feature off, or not readable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matomo_cnil: Option<bool>,
+    /// Matomo's own `cnil_v1` requirement list for the site (5.7), as it answers it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matomo_requirements: Vec<MatomoRequirement>,
+    /// Where Matomo's requirements and the profile judge the site differently.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disagreements: Vec<Disagreement>,
 }
 
 /// Audits `config` (the live state converted to a configuration by the caller, with
@@ -107,6 +121,8 @@ pub fn audit(
                     .any(|f| f.severity == Severity::Error && f.waived.is_none()),
                 findings,
                 matomo_cnil: matomo_cnil_status.get(key).copied().flatten(),
+                matomo_requirements: Vec::new(),
+                disagreements: Vec::new(),
             }
         })
         .collect();
@@ -120,10 +136,138 @@ pub fn audit(
         rows,
         instance,
         waivers,
+        instance_matomo_requirements: Vec::new(),
+        instance_disagreements: Vec::new(),
     }
 }
 
 impl AuditReport {
+    /// Adds Matomo's own `cnil_v1` requirement lists (5.7), by site key and for the
+    /// instance, and where they disagree with the profile's findings (the instance's
+    /// findings count for every site: its settings are the sites' unless a site has
+    /// its own).
+    pub fn with_matomo_requirements(
+        mut self,
+        sites: &BTreeMap<String, Vec<MatomoRequirement>>,
+        instance: &[MatomoRequirement],
+    ) -> AuditReport {
+        for row in &mut self.rows {
+            let Some(requirements) = sites.get(&row.key) else {
+                continue;
+            };
+            let findings: Vec<&Finding> = row.findings.iter().chain(&self.instance).collect();
+            row.disagreements = disagreements(requirements, &findings);
+            row.matomo_requirements = requirements.clone();
+        }
+        let findings: Vec<&Finding> = self.instance.iter().collect();
+        self.instance_disagreements = disagreements(instance, &findings);
+        self.instance_matomo_requirements = instance.to_vec();
+        self
+    }
+
+    /// The requirements section of the text audit: per requirement, how many sites
+    /// Matomo finds compliant and the profile's rule; then the disagreements grouped
+    /// (count and three example sites). Empty without requirement lists.
+    fn requirements_text(&self) -> String {
+        let mut out = String::new();
+        let with: Vec<&SiteAuditRow> = self
+            .rows
+            .iter()
+            .filter(|r| !r.matomo_requirements.is_empty())
+            .collect();
+        if with.is_empty() && self.instance_matomo_requirements.is_empty() {
+            return out;
+        }
+        let _ = writeln!(
+            out,
+            "\nMatomo's cnil_v1 requirements (its own check, beside the profile's; every one is mapped in docs/policy.md):"
+        );
+        let mut table = vec![vec![
+            "REQUIREMENT".to_string(),
+            "INSTANCE".to_string(),
+            "SITES COMPLIANT".to_string(),
+            "PROFILE".to_string(),
+        ]];
+        let names: Vec<&str> = self
+            .instance_matomo_requirements
+            .iter()
+            .chain(with.iter().flat_map(|r| r.matomo_requirements.iter()))
+            .map(|r| r.name.as_str())
+            .fold(Vec::new(), |mut acc, n| {
+                if !acc.contains(&n) {
+                    acc.push(n);
+                }
+                acc
+            });
+        for name in names {
+            let instance = self
+                .instance_matomo_requirements
+                .iter()
+                .find(|r| r.name == name)
+                .map(|r| r.status.clone())
+                .unwrap_or_default();
+            let statuses: Vec<&str> = with
+                .iter()
+                .filter_map(|r| r.matomo_requirements.iter().find(|q| q.name == name))
+                .map(|q| q.status.as_str())
+                .collect();
+            let ok = statuses.iter().filter(|s| **s == "compliant").count();
+            let profile = match mapping(name) {
+                Some(m) if !m.rules.is_empty() => m.rules.join(", "),
+                Some(_) => "not checked".to_string(),
+                None => "unknown to matoform".to_string(),
+            };
+            table.push(vec![
+                name.to_string(),
+                instance,
+                format!("{ok} of {}", statuses.len()),
+                profile,
+            ]);
+        }
+        out.push_str(&align(&table));
+        let mut groups: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
+        for d in &self.instance_disagreements {
+            groups
+                .entry((d.requirement.clone(), d.matomo.clone(), d.profile.clone()))
+                .or_default()
+                .push("instance".into());
+        }
+        for row in &with {
+            for d in &row.disagreements {
+                groups
+                    .entry((d.requirement.clone(), d.matomo.clone(), d.profile.clone()))
+                    .or_default()
+                    .push(format!("site[{}]", row.key));
+            }
+        }
+        if !groups.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nWhere Matomo and the profile disagree ({} groups; `audit --format json` lists them per site):",
+                groups.len()
+            );
+            for ((requirement, matomo, profile), subjects) in &groups {
+                let mut examples = subjects
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if subjects.len() > 3 {
+                    let _ = write!(examples, " and {} more", subjects.len() - 3);
+                }
+                let why = mapping(requirement).map(|m| m.why).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  {requirement}: Matomo {matomo}, profile {profile}: {examples}"
+                );
+                if !why.is_empty() {
+                    let _ = writeln!(out, "      why: {why}");
+                }
+            }
+        }
+        out
+    }
     /// True when any finding blocks (an error that is not waived): `audit` exits 3.
     pub fn has_failures(&self) -> bool {
         self.all_findings().any(Finding::blocks)
@@ -214,6 +358,7 @@ impl AuditReport {
         let mut out = String::new();
         out.push_str(&align(&table));
         let _ = writeln!(out, "\nInstance: {}", self.instance_status());
+        out.push_str(&self.requirements_text());
         let all: Vec<&Finding> = self.all_findings().collect();
         let shown = findings::view(&all, mode, &|_| false, &|f| f.fix.as_str());
         if !shown.full.is_empty() || shown.is_partial() {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod baseline;
 pub mod defaults;
 pub mod enforced;
+pub mod matomo_requirements;
 pub mod profile;
 pub mod rules;
 pub mod waivers;

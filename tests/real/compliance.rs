@@ -122,6 +122,22 @@ fn compliance_mode_per_site_and_for_the_instance() {
         );
         compared += 1;
     }
+    // And Matomo's requirement list per site, with where it disagrees with the profile.
+    for site in &sites {
+        let requirements = site["matomo_requirements"].as_array().map_or(0, Vec::len);
+        assert!(
+            requirements >= 15,
+            "Matomo's requirements for {}",
+            site["key"]
+        );
+    }
+    assert!(
+        report["instance_matomo_requirements"]
+            .as_array()
+            .map_or(0, Vec::len)
+            >= 15,
+        "the instance's requirements"
+    );
     assert!(
         compared >= 2,
         "audit JSON lists Matomo's mode per site: {}",
