@@ -4,6 +4,7 @@ pub mod apply;
 pub mod audit;
 pub mod context;
 pub mod import;
+pub mod pin;
 pub mod plan;
 pub mod snapshot;
 pub mod snippet;
@@ -85,6 +86,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Import(args) => import::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
+        Command::Pin(args) => pin::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Snippet(args) => snippet::run(&args),
     }
