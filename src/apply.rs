@@ -51,12 +51,21 @@ impl Report {
         self.entries.values().all(|s| *s == Status::Applied)
     }
 
-    /// The report as text: one line per change, then a summary line.
+    /// The report as text: one line per change (a created site with its new id:
+    /// `  created        site[key] (id 42)`), then a summary line.
     pub fn render(&self) -> String {
+        let created: BTreeMap<String, u64> = self
+            .created_sites
+            .iter()
+            .map(|(key, id)| (format!("site[{key}]"), *id))
+            .collect();
         let mut out = String::new();
         for (address, status) in &self.entries {
             match status {
-                Status::Applied => out.push_str(&format!("  applied        {address}\n")),
+                Status::Applied => match created.get(address) {
+                    Some(id) => out.push_str(&format!("  created        {address} (id {id})\n")),
+                    None => out.push_str(&format!("  applied        {address}\n")),
+                },
                 Status::Failed(message) => {
                     out.push_str(&format!("  failed         {address}: {message}\n"))
                 }

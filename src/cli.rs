@@ -53,6 +53,10 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Save the live state matoform reads as a JSON snapshot.
     Snapshot(SnapshotArgs),
+    /// Write `id: N` into the YAML entry of each site bound by its first URL (e.g. just
+    /// created), so that changing its URLs later keeps it bound. Changes nothing in
+    /// Matomo; comments and layout are kept.
+    Pin(PinArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
 }
@@ -339,6 +343,17 @@ pub struct SnapshotArgs {
     /// Include the instance settings even when the configuration has no `instance:`.
     #[arg(long)]
     pub instance: bool,
+}
+
+/// `pin`.
+#[derive(Debug, Clone, Args)]
+pub struct PinArgs {
+    /// Configuration (its files are edited in place).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Connection.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 /// `completions`.

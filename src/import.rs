@@ -127,6 +127,7 @@ pub fn to_config(live: &LiveState) -> Config {
             })
             .collect(),
         prune: None,
+        owner: None,
         waivers: Vec::new(),
     }
 }
@@ -141,6 +142,9 @@ pub fn site_to_config(site: &SiteState) -> Site {
         id: Some(site.id),
         name: site.name.clone(),
         urls: site.urls.clone(),
+        // Import describes what exists: never an absent site, never another owner.
+        absent: false,
+        owner: None,
         timezone: Some(site.timezone.clone()),
         currency: Some(site.currency.clone()),
         site_type: Some(site.site_type.clone()),

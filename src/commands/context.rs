@@ -155,14 +155,21 @@ pub async fn read_live(
         );
     }
     let bindings = bind(scope.desired, &listed)?;
-    let wanted: Vec<u64> = if scope.all_sites || scope.desired.prune == Some(true) {
+    let wanted: Vec<u64> = if scope.all_sites {
         listed.iter().map(|s| s.id).collect()
     } else {
+        // The bound sites (within `--site`), and the unmanaged sites prune deletes.
+        let pruned = listed.iter().filter(|s| {
+            scope.sites.is_empty()
+                && bindings.unmanaged.contains(&s.id)
+                && scope.desired.prune_selects(s.id, &s.group, &s.name)
+        });
         bindings
             .sites
             .iter()
             .filter(|(key, _)| scope.sites.is_empty() || scope.sites.contains(key))
             .filter_map(|(_, id)| *id)
+            .chain(pruned.map(|s| s.id))
             .collect()
     };
     let mut detailed: Vec<_> = listed
@@ -328,6 +335,19 @@ pub fn check_site_filter(
         .map(String::as_str)
         .collect();
     if unknown.is_empty() {
+        // A site another repository owns is planned and applied from there.
+        for key in site_filter {
+            let Some(site) = desired.sites.get(key) else {
+                continue;
+            };
+            if site.owned_elsewhere(desired.owner_label()) {
+                let owner = site.owner.as_deref().unwrap_or_default();
+                bail!(
+                    "--site {key}: owned by `{owner}`, not by this configuration (`{}`); plan and apply it from `{owner}`'s configuration",
+                    desired.owner_label().unwrap_or_default()
+                );
+            }
+        }
         return Ok(());
     }
     let keys: Vec<&str> = desired.sites.keys().map(String::as_str).collect();
@@ -377,6 +397,24 @@ pub fn build_plan(
             finding.message.push_str(
                 " (the instance settings are not managed by this configuration: tell the instance's administrators)",
             );
+        }
+    }
+    let repository = desired.owner_label();
+    for (key, site) in &desired.sites {
+        let Some(owner) = site
+            .owner
+            .as_deref()
+            .filter(|_| site.owned_elsewhere(repository))
+        else {
+            continue;
+        };
+        // Another repository's site: its findings inform, they do not block here.
+        let subject = format!("site[{key}]");
+        for finding in findings.iter_mut().filter(|f| f.subject == subject) {
+            finding.severity = Severity::Warning;
+            finding.message.push_str(&format!(
+                " (the site is owned by `{owner}`, not changed by this configuration: tell its owners)"
+            ));
         }
     }
     if !site_filter.is_empty() {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod baseline;
 pub mod context;
 pub mod import;
+pub mod pin;
 pub mod plan;
 pub mod snapshot;
 pub mod snippet;
@@ -88,6 +89,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Import(args) => import::run(&args),
         Command::Baseline(args) => baseline::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
+        Command::Pin(args) => pin::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Snippet(args) => snippet::run(&args),
     }

@@ -235,7 +235,23 @@ pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
             }
         }
         let site_id = site.get("id").and_then(Value::as_u64);
-        if let Some(urls) = site.get("urls").and_then(Value::as_array) {
+        let absent = site.get("absent").and_then(Value::as_bool) == Some(true);
+        if absent {
+            check_absent(&mut checker, site, &base, root.get("owner"));
+        }
+        if site.get("owner").is_some() && root.get("owner").is_none() {
+            checker.push(
+                checker.key_at(&format!("{base}/owner")),
+                format!("site `{key}` names an owner, but this configuration has no `owner:` label of its own, so it cannot tell its own sites from the others'"),
+                Some("add `owner: <this repository's label>` at the top level (e.g. `owner: central`)".into()),
+            );
+        }
+        // An absent entry's URLs bind nothing (it is bound by id): they claim no URL.
+        if let Some(urls) = site
+            .get("urls")
+            .and_then(Value::as_array)
+            .filter(|_| !absent)
+        {
             for (i, url) in urls.iter().enumerate() {
                 let Some(url) = url.as_str() else { continue };
                 let pointer = format!("{base}/urls/{i}");
@@ -293,6 +309,10 @@ pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
         }
     }
 
+    if let Some(selection) = root.get("prune").filter(|p| p.is_object()) {
+        check_prune_selection(&mut checker, selection);
+    }
+
     if let Some(waivers) = root.get("waivers").and_then(Value::as_array) {
         for (i, waiver) in waivers.iter().enumerate() {
             let base = format!("/waivers/{i}");
@@ -341,6 +361,70 @@ pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
         }
     }
     checker.out
+}
+
+/// The keys an entry with `absent: true` may have: the others would not be used.
+const ABSENT_KEYS: [&str; 5] = ["id", "name", "urls", "absent", "owner"];
+
+/// An entry with `absent: true`: bound by its id (the schema requires it), with no
+/// settings (they would not be used), and owned by this configuration.
+fn check_absent(checker: &mut Checker, site: &Value, base: &str, repository: Option<&Value>) {
+    let Some(entry) = site.as_object() else {
+        return;
+    };
+    let unused: Vec<&str> = entry
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !ABSENT_KEYS.contains(k))
+        .collect();
+    if !unused.is_empty() {
+        checker.push(
+            checker.key_at(&format!("{base}/{}", escape(unused[0]))),
+            format!(
+                "{} has `absent: true`, so its settings are not used: {}",
+                display_path(base),
+                unused.join(", ")
+            ),
+            Some("remove them: an absent entry needs only `id` (and may keep `name` and `urls` as a reminder)".into()),
+        );
+    }
+    if let Some(owner) = entry.get("owner").and_then(Value::as_str) {
+        if repository.and_then(Value::as_str) != Some(owner) {
+            checker.push(
+                checker.at(&format!("{base}/owner")),
+                format!(
+                    "{} has `absent: true` but is owned by `{owner}`: a configuration never deletes a site another repository owns",
+                    display_path(base)
+                ),
+                Some(format!("delete it from `{owner}`'s configuration, or remove `owner` if this configuration owns the site")),
+            );
+        }
+    }
+}
+
+/// A `prune` selection: at least one criterion, and `ids` made of ids and ranges.
+fn check_prune_selection(checker: &mut Checker, selection: &Value) {
+    let given = ["groups", "ids", "names"].iter().any(|k| {
+        selection
+            .get(*k)
+            .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()))
+    });
+    if !given {
+        checker.push(
+            checker.key_at("/prune"),
+            "`prune` selects no site: give `groups`, `ids` or `names`".into(),
+            Some("e.g. `prune: { groups: [team-culture] }`, `prune: { ids: \"100-200\" }`, or `prune: true` to delete every live site the configuration does not mention".into()),
+        );
+    }
+    if let Some(ids) = selection.get("ids").and_then(Value::as_str) {
+        if let Err(part) = super::model::parse_id_ranges(ids) {
+            checker.push(
+                checker.at("/prune/ids"),
+                format!("`prune.ids` has `{part}`, which is neither a site id nor a range of ids"),
+                Some("write ids and inclusive ranges separated by commas, e.g. `100-200, 305` (ids start at 1, a range goes upwards)".into()),
+            );
+        }
+    }
 }
 
 /// Settings that contradict `instance.compliance_mode: cnil_v1`. While Matomo's own

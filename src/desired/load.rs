@@ -10,14 +10,14 @@ use super::yaml::{self, Parsed, escape};
 use super::{Diagnostic, Loaded, Location, checks, schema_check};
 
 /// Top-level sections that may appear in only one file.
-const SINGLE_SECTIONS: [&str; 4] = ["matomo", "policy", "instance", "prune"];
+const SINGLE_SECTIONS: [&str; 5] = ["matomo", "policy", "instance", "prune", "owner"];
 
 /// Loads and validates a configuration file or directory. Returns every problem found,
 /// sorted by file, line and column.
 ///
 /// A directory is read recursively (`*.yaml`, `*.yml`, sorted by path) and merged:
 /// `sites` maps are merged (a site key in two files is an error naming both places),
-/// `matomo`, `policy`, `instance` and `prune` may each appear in one file only, and
+/// `matomo`, `policy`, `instance`, `prune` and `owner` may each appear in one file only, and
 /// `waivers` lists are concatenated.
 ///
 /// The baseline (`baseline.yaml` in the directory, or beside the file) is not

@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod load;
 pub mod model;
+pub mod pin;
 pub mod schema_check;
 pub mod yaml;
 

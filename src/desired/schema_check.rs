@@ -188,6 +188,16 @@ fn report(error: &ValidationError, parsed: &Parsed, schema: &Value, out: &mut Ve
                 );
             }
         }
+        ValidationErrorKind::Required { property }
+            if property.as_str() == Some("id")
+                && instance.get("absent").and_then(Value::as_bool) == Some(true) =>
+        {
+            push(
+                key_location(parsed, &pointer),
+                format!("{field} has `absent: true` but no `id`: an absent site is named by its Matomo id, never by its URL"),
+                Some("add `id: N`, the id of the live site to delete (shown by `matoform import` and in Matomo's Websites > Manage)".into()),
+            );
+        }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
             let what = if pointer.is_empty() {

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use sha2::{Digest, Sha256};
 
 use crate::desired::model::{
-    ComplianceMode, Config, CustomDimension, Goal, Instance, MatchAttribute, Site, SiteExclusions,
-    SitePrivacy, VisitorLog,
+    ComplianceMode, Config, CustomDimension, Goal, Instance, MatchAttribute, Prune, Site,
+    SiteExclusions, SitePrivacy, VisitorLog,
 };
 use crate::desired::normalize_url;
 use crate::live::{
@@ -58,6 +58,8 @@ pub fn bind(config: &Config, live_sites: &[SiteState]) -> Result<Bindings, Vec<S
     for (key, site) in &config.sites {
         let bound = match site.id {
             Some(id) if by_id.contains_key(&id) => Some(id),
+            // An absent site that does not exist is what the entry asks for.
+            Some(_) if site.absent => None,
             Some(id) => {
                 errors.push(format!(
                     "site[{key}]: id {id} does not exist on the instance, or the token has no admin access to it; fix the id, grant admin access, or remove `id` to create the site"
@@ -138,13 +140,28 @@ pub fn diff(
         if !selected(key) {
             continue;
         }
-        out.managed_sites += 1;
         let live_site = bindings
             .sites
             .get(key)
             .copied()
             .flatten()
             .and_then(|id| live.sites.get(&id));
+        if site.absent {
+            diff_absent(key, live_site, &mut out);
+            continue;
+        }
+        if site.owned_elsewhere(desired.owner_label()) {
+            refuse_foreign(
+                key,
+                site,
+                desired.owner_label(),
+                live_site,
+                instance_log,
+                &mut out,
+            );
+            continue;
+        }
+        out.managed_sites += 1;
         if site.compliance_mode.is_some() && !compliance_readable(live, live_site) {
             errors.push(format!(
                 "site[{key}].compliance_mode: Matomo {} cannot read or set the compliance mode here (it needs Matomo 5.4+ with the PrivacyCompliance feature, and a superuser token); remove compliance_mode",
@@ -170,37 +187,128 @@ pub fn diff(
         diff_site(key, site, live_site, instance_log, &mut out, &mut errors);
     }
 
-    let pruning = desired.prune == Some(true) && options.site_filter.is_empty();
+    let pruning = desired.prunes() && options.site_filter.is_empty();
     // Pruned sites are deleted, not "left untouched": they are not counted as unmanaged.
-    out.unmanaged_sites = if pruning { 0 } else { bindings.unmanaged.len() };
-    if pruning {
-        for id in &bindings.unmanaged {
-            let Some(site) = live.sites.get(id) else {
+    out.unmanaged_sites = 0;
+    for id in &bindings.unmanaged {
+        if !pruning {
+            out.unmanaged_sites += 1;
+            continue;
+        }
+        let site = match live.sites.get(id) {
+            Some(site) if desired.prune_selects(site.id, &site.group, &site.name) => site,
+            // Outside the selection: left untouched.
+            Some(_) => {
+                out.unmanaged_sites += 1;
+                continue;
+            }
+            // A limited prune reads only the sites inside its selection.
+            None if desired.prune != Some(Prune::All(true)) => {
+                out.unmanaged_sites += 1;
+                continue;
+            }
+            None => {
                 errors.push(format!(
                     "site[#{id}]: prune is on but the site was not read; this is a bug, please report it"
                 ));
                 continue;
-            };
-            let address = format!("site[#{id}]");
-            out.fingerprints
-                .insert(address.clone(), fingerprint(&site_only(site)));
-            let before = Resource::Site(Box::new(site_only(site)));
-            out.changes.push(Change {
-                address,
-                action: Action::Delete,
-                site: None,
-                site_id: Some(*id),
-                fields: fields_of(&before, None),
-                before: Some(before),
-                after: None,
-            });
-        }
+            }
+        };
+        let address = format!("site[#{id}]");
+        out.fingerprints
+            .insert(address.clone(), fingerprint(&site_only(site)));
+        let before = Resource::Site(Box::new(site_only(site)));
+        out.changes.push(Change {
+            address,
+            action: Action::Delete,
+            site: None,
+            site_id: Some(*id),
+            fields: fields_of(&before, None),
+            before: Some(before),
+            after: None,
+        });
     }
 
     if errors.is_empty() {
         Ok(out)
     } else {
         Err(errors)
+    }
+}
+
+/// An entry with `absent: true`: the live site it names is deleted; once it is gone,
+/// nothing. The site's goals and dimensions go with it (no separate changes).
+fn diff_absent(key: &str, live: Option<&SiteState>, out: &mut Diff) {
+    let address = format!("site[{key}]");
+    let Some(site) = live else {
+        out.fingerprints.insert(address, ABSENT.to_string());
+        return;
+    };
+    let before = Resource::Site(Box::new(site_only(site)));
+    out.fingerprints
+        .insert(address.clone(), fingerprint(&site_only(site)));
+    out.changes.push(Change {
+        address,
+        action: Action::Delete,
+        site: Some(key.to_string()),
+        site_id: Some(site.id),
+        fields: fields_of(&before, None),
+        before: Some(before),
+        after: None,
+    });
+}
+
+/// An entry whose `owner` is another repository's: it claims the site (never pruned,
+/// never counted as unmanaged) but the plan never changes it. When this configuration
+/// differs from the live site, a warning says where to change it.
+fn refuse_foreign(
+    key: &str,
+    site: &Site,
+    repository: Option<&str>,
+    live: Option<&SiteState>,
+    instance_log: InstanceLog,
+    out: &mut Diff,
+) {
+    let owner = site.owner.as_deref().unwrap_or_default();
+    let this = match repository {
+        Some(label) => format!("this configuration is `{label}`"),
+        None => "this configuration has no `owner:` label".to_string(),
+    };
+    if live.is_none() {
+        out.warnings.push(format!(
+            "site[{key}]: owned by `{owner}` ({this}) and not found on the instance: not created here; create it from `{owner}`'s configuration, or remove `owner` from the entry if this configuration owns it"
+        ));
+        return;
+    }
+    let mut scratch = Diff::default();
+    let mut ignored = Vec::new();
+    diff_site(key, site, live, instance_log, &mut scratch, &mut ignored);
+    let mut differs: Vec<String> = scratch
+        .changes
+        .iter()
+        .map(|c| {
+            let object = c
+                .address
+                .strip_prefix(&format!("site[{key}]"))
+                .unwrap_or_default();
+            if object.is_empty() {
+                c.fields
+                    .iter()
+                    .map(|f| f.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                object.trim_start_matches('.').to_string()
+            }
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    differs.dedup();
+    if !differs.is_empty() {
+        out.warnings.push(format!(
+            "site[{key}]: owned by `{owner}` ({this}): not changed here, although this entry differs from the live site ({}); change it in `{owner}`'s configuration, or align this entry with it",
+            differs.join("; ")
+        ));
     }
 }
 
@@ -1343,7 +1451,7 @@ mod tests {
         let out = plan(&config, &live);
         assert!(out.changes.is_empty());
         assert_eq!(out.unmanaged_sites, 1);
-        config.prune = Some(true);
+        config.prune = Some(Prune::All(true));
         let out = plan(&config, &live);
         assert_eq!(out.changes.len(), 1);
         assert_eq!(
@@ -1354,6 +1462,133 @@ mod tests {
             out.unmanaged_sites, 0,
             "a pruned site is not left untouched"
         );
+    }
+
+    #[test]
+    fn a_limited_prune_deletes_only_unmanaged_sites_inside_its_selection() {
+        use crate::desired::model::{Patterns, PruneSelection};
+        let mut live = live_of(vec![
+            live_site(1, "https://a.fr"),
+            live_site(2, "https://b.fr"),
+            live_site(3, "https://c.fr"),
+            live_site(150, "https://d.fr"),
+        ]);
+        for (id, name, group) in [
+            (1, "team-a", "culture"),
+            (2, "scale-2", "culture"),
+            (3, "scale-3", "sport"),
+            (150, "scale-150", "culture"),
+        ] {
+            let site = live.sites.get_mut(&id).expect("seeded");
+            site.name = name.into();
+            site.group = group.into();
+        }
+        let mut config = Config::default();
+        config
+            .sites
+            .insert("a".into(), site("team-a", "https://a.fr"));
+        let deleted = |config: &Config| {
+            let out = plan(config, &live);
+            let addresses: Vec<String> = out.changes.iter().map(|c| c.address.clone()).collect();
+            (addresses, out.unmanaged_sites)
+        };
+        config.prune = Some(Prune::Selection(PruneSelection {
+            groups: vec!["culture".into()],
+            ..PruneSelection::default()
+        }));
+        assert_eq!(
+            deleted(&config),
+            (vec!["site[#2]".into(), "site[#150]".into()], 1)
+        );
+        config.prune = Some(Prune::Selection(PruneSelection {
+            groups: vec!["culture".into()],
+            ids: Some("1-100".into()),
+            names: Some(Patterns::One("scale-*".into())),
+        }));
+        assert_eq!(deleted(&config), (vec!["site[#2]".into()], 2));
+        config.prune = Some(Prune::Selection(PruneSelection {
+            names: Some(Patterns::Many(vec!["scale-?".into(), "nothing".into()])),
+            ..PruneSelection::default()
+        }));
+        assert_eq!(
+            deleted(&config),
+            (vec!["site[#2]".into(), "site[#3]".into()], 1)
+        );
+        config.prune = Some(Prune::All(false));
+        assert_eq!(deleted(&config), (vec![], 3));
+    }
+
+    #[test]
+    fn an_absent_site_is_deleted_while_it_exists_then_plans_nothing() {
+        let live = live_of(vec![
+            live_site(1, "https://a.fr"),
+            live_site(2, "https://b.fr"),
+        ]);
+        let mut config = Config::default();
+        config.sites.insert(
+            "gone".into(),
+            Site {
+                id: Some(2),
+                absent: true,
+                ..Site::default()
+            },
+        );
+        let out = plan(&config, &live);
+        assert_eq!(out.changes.len(), 1);
+        let change = &out.changes[0];
+        assert_eq!(
+            (
+                change.action,
+                change.address.as_str(),
+                change.site.as_deref(),
+                change.site_id
+            ),
+            (Action::Delete, "site[gone]", Some("gone"), Some(2))
+        );
+        assert!(matches!(&change.before, Some(Resource::Site(s)) if s.id == 2));
+        assert_eq!((out.managed_sites, out.unmanaged_sites), (0, 1));
+
+        let after = live_of(vec![live_site(1, "https://a.fr")]);
+        let out = plan(&config, &after);
+        assert!(out.changes.is_empty(), "{:?}", out.changes);
+        assert_eq!(out.fingerprints["site[gone]"], ABSENT);
+    }
+
+    #[test]
+    fn an_entry_owned_elsewhere_claims_its_site_and_changes_nothing() {
+        let live = live_of(vec![
+            live_site(1, "https://a.fr"),
+            live_site(2, "https://b.fr"),
+        ]);
+        let mut config = Config {
+            owner: Some("central".into()),
+            prune: Some(Prune::All(true)),
+            ..Config::default()
+        };
+        config.sites.insert(
+            "team".into(),
+            Site {
+                owner: Some("team-a".into()),
+                ..site("Renamed", "https://b.fr")
+            },
+        );
+        let out = plan(&config, &live);
+        let addresses: Vec<&str> = out.changes.iter().map(|c| c.address.as_str()).collect();
+        assert_eq!(
+            addresses,
+            ["site[#1]"],
+            "the claimed site is neither pruned nor changed"
+        );
+        assert_eq!(
+            out.warnings,
+            [
+                "site[team]: owned by `team-a` (this configuration is `central`): not changed here, although this entry differs from the live site (name); change it in `team-a`'s configuration, or align this entry with it"
+            ]
+        );
+        // Owned here when the labels agree.
+        config.sites.get_mut("team").expect("team").owner = Some("central".into());
+        let out = plan(&config, &live);
+        assert!(out.changes.iter().any(|c| c.address == "site[team]"));
     }
 
     #[test]

@@ -29,10 +29,14 @@ pub fn oversized(plan: &Plan) -> Vec<String> {
             "the plan deletes {deleted} site(s), with all their data"
         ));
     }
+    let is_site_delete = |c: &&super::Change| {
+        c.action == Action::Delete && matches!(c.before, Some(Resource::Site(_)))
+    };
+    // Sites changed in place; a deleted site (an `absent` entry) is counted once, below.
     let mut touched: Vec<&str> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::Create)
+        .filter(|c| c.action != Action::Create && !is_site_delete(c))
         .filter_map(|c| c.site.as_deref())
         .collect();
     touched.sort_unstable();

@@ -36,7 +36,7 @@ pub fn effective(config: &Config) -> Config {
     if !thresholds.is_cnil() {
         return out;
     }
-    for site in out.sites.values_mut() {
+    for site in out.sites.values_mut().filter(|site| !site.absent) {
         fill_site(site);
     }
     if let Some(instance) = out.instance.as_mut() {

@@ -376,7 +376,8 @@ pub fn check(config: &Config, t: &Thresholds) -> Vec<Finding> {
     if let Some(instance) = &config.instance {
         check_instance(instance, t, &mut findings);
     }
-    for (key, site) in &config.sites {
+    // An absent site is to be deleted: nothing about it is judged.
+    for (key, site) in config.sites.iter().filter(|(_, site)| !site.absent) {
         check_site(key, site, config.instance.as_ref(), &mut findings);
         check_site_privacy(key, site, t, &mut findings);
     }
