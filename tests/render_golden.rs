@@ -112,6 +112,7 @@ fn blog_site() -> SiteState {
         compliance_mode: None,
         goals: None,
         custom_dimensions: None,
+        dimension_slots: None,
     }
 }
 
@@ -171,6 +172,7 @@ fn representative_plan() -> Plan {
         compliance_mode: None,
         goals: None,
         custom_dimensions: None,
+        dimension_slots: None,
     };
 
     let blog_before = blog_site();

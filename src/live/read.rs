@@ -69,6 +69,7 @@ enum Detail {
     PublicStats,
     Goals,
     Dimensions,
+    DimensionSlots,
     Compliance,
     Privacy,
 }
@@ -76,7 +77,8 @@ enum Detail {
 /// Reads the details of each site: visitor log switches (`getSiteSettings`), public
 /// statistics (`getUsersAccessFromSite`, unless [`read_sites`] already filled them and
 /// `naive` is off), goals and custom dimensions (when their plugin
-/// is active), and Matomo's compliance mode (when available and the token is superuser).
+/// is active) with their free slots for the sites in `slots_for` (where the configuration
+/// may create one), and Matomo's compliance mode (when available and the token is superuser).
 /// All in bulk calls; with `naive`, one plain request per site and detail, 10 in flight
 /// (for the benchmark's comparison).
 ///
@@ -87,6 +89,7 @@ pub async fn read_site_details(
     client: &Client,
     info: &MatomoInfo,
     sites: &mut [SiteState],
+    slots_for: &[u64],
     naive: bool,
 ) -> Result<(), MatomoError> {
     let plugin = |name: &str| info.plugins.get(name).copied().unwrap_or(false);
@@ -116,6 +119,12 @@ pub async fn read_site_details(
                 Detail::Dimensions,
                 Call::for_site("CustomDimensions.getConfiguredCustomDimensions", id),
             );
+            if slots_for.contains(&id) {
+                add(
+                    Detail::DimensionSlots,
+                    Call::for_site("CustomDimensions.getAvailableScopes", id),
+                );
+            }
         }
         if info.compliance == ComplianceSupport::Available && info.superuser {
             add(Detail::Compliance, calls::compliance_status(Some(id)));
@@ -151,6 +160,9 @@ pub async fn read_site_details(
                     );
                 }
                 site.custom_dimensions = Some(dims);
+            }
+            Detail::DimensionSlots => {
+                site.dimension_slots = Some(wire::dimension_slots(&value).map_err(decode)?);
             }
             Detail::Compliance => {
                 site.compliance_mode = Some(wire::compliance_mode(&value).map_err(decode)?);
@@ -422,7 +434,7 @@ mod tests {
         let (url, _) = serve(scripted).await;
         let client = client(&url);
         let (info, mut sites) = read_sites(&client).await.unwrap();
-        read_site_details(&client, &info, &mut sites, naive)
+        read_site_details(&client, &info, &mut sites, &[], naive)
             .await
             .unwrap();
         (info, sites, client.request_count())
@@ -476,7 +488,7 @@ mod tests {
             ..SiteState::default()
         }];
         for naive in [false, true] {
-            let err = read_site_details(&client, &info, &mut sites, naive)
+            let err = read_site_details(&client, &info, &mut sites, &[], naive)
                 .await
                 .unwrap_err();
             assert!(err.is_auth_failure(), "{err:?}");
