@@ -69,7 +69,6 @@ enum Detail {
     PublicStats,
     Goals,
     Dimensions,
-    DimensionSlots,
     Compliance,
     Privacy,
 }
@@ -77,8 +76,7 @@ enum Detail {
 /// Reads the details of each site: visitor log switches (`getSiteSettings`), public
 /// statistics (`getUsersAccessFromSite`, unless [`read_sites`] already filled them and
 /// `naive` is off), goals and custom dimensions (when their plugin
-/// is active) with their free slots for the sites in `slots_for` (where the configuration
-/// may create one), and Matomo's compliance mode (when available and the token is superuser).
+/// is active), and Matomo's compliance mode (when available and the token is superuser).
 /// All in bulk calls; with `naive`, one plain request per site and detail, 10 in flight
 /// (for the benchmark's comparison).
 ///
@@ -89,7 +87,6 @@ pub async fn read_site_details(
     client: &Client,
     info: &MatomoInfo,
     sites: &mut [SiteState],
-    slots_for: &[u64],
     naive: bool,
 ) -> Result<(), MatomoError> {
     let plugin = |name: &str| info.plugins.get(name).copied().unwrap_or(false);
@@ -119,12 +116,6 @@ pub async fn read_site_details(
                 Detail::Dimensions,
                 Call::for_site("CustomDimensions.getConfiguredCustomDimensions", id),
             );
-            if slots_for.contains(&id) {
-                add(
-                    Detail::DimensionSlots,
-                    Call::for_site("CustomDimensions.getAvailableScopes", id),
-                );
-            }
         }
         if info.compliance == ComplianceSupport::Available && info.superuser {
             add(Detail::Compliance, calls::compliance_status(Some(id)));
@@ -161,9 +152,6 @@ pub async fn read_site_details(
                 }
                 site.custom_dimensions = Some(dims);
             }
-            Detail::DimensionSlots => {
-                site.dimension_slots = Some(wire::dimension_slots(&value).map_err(decode)?);
-            }
             Detail::Compliance => {
                 site.compliance_mode = Some(wire::compliance_mode(&value).map_err(decode)?);
             }
@@ -185,6 +173,36 @@ pub async fn read_site_details(
     } else {
         client.bulk_each(&requests, fill).await
     }
+}
+
+/// Reads the custom dimension slots (`CustomDimensions.getAvailableScopes`) of the sites
+/// `ids`, in one bulk call after [`read_site_details`]: only where the configuration
+/// creates a dimension, so a plan that creates none costs no request. Errors as there.
+pub async fn read_dimension_slots(
+    client: &Client,
+    sites: &mut [SiteState],
+    ids: &[u64],
+) -> Result<(), MatomoError> {
+    let targets: Vec<usize> = (0..sites.len())
+        .filter(|i| ids.contains(&sites[*i].id))
+        .collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let requests: Vec<Call> = targets
+        .iter()
+        .map(|i| Call::for_site("CustomDimensions.getAvailableScopes", sites[*i].id))
+        .collect();
+    let fill = |index: usize, result: Result<Value, MatomoError>| {
+        let Some(value) = tolerate(result)? else {
+            return Ok(());
+        };
+        let slots =
+            wire::dimension_slots(&value).map_err(|e| decode_error(&requests[index], &e))?;
+        sites[targets[index]].dimension_slots = Some(slots);
+        Ok(())
+    };
+    client.bulk_each(&requests, fill).await
 }
 
 /// Reads the instance settings in one bulk call: global exclusions, defaults for new
@@ -434,7 +452,7 @@ mod tests {
         let (url, _) = serve(scripted).await;
         let client = client(&url);
         let (info, mut sites) = read_sites(&client).await.unwrap();
-        read_site_details(&client, &info, &mut sites, &[], naive)
+        read_site_details(&client, &info, &mut sites, naive)
             .await
             .unwrap();
         (info, sites, client.request_count())
@@ -488,7 +506,7 @@ mod tests {
             ..SiteState::default()
         }];
         for naive in [false, true] {
-            let err = read_site_details(&client, &info, &mut sites, &[], naive)
+            let err = read_site_details(&client, &info, &mut sites, naive)
                 .await
                 .unwrap_err();
             assert!(err.is_auth_failure(), "{err:?}");
