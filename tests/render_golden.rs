@@ -113,6 +113,7 @@ fn blog_site() -> SiteState {
         compliance_mode: None,
         goals: None,
         custom_dimensions: None,
+        dimension_slots: None,
     }
 }
 
@@ -173,6 +174,7 @@ fn representative_plan() -> Plan {
         compliance_mode: None,
         goals: None,
         custom_dimensions: None,
+        dimension_slots: None,
     };
 
     let blog_before = blog_site();

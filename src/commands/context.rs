@@ -178,6 +178,32 @@ pub async fn read_live(
         .cloned()
         .collect();
     read::read_site_details(client, &info, &mut detailed, scope.naive).await?;
+    // The dimension slots are read only where the configuration creates a dimension (one
+    // bound neither by `id:` nor by name and scope), so that plan can refuse what the
+    // slots cannot hold instead of failing in the middle of the apply.
+    let slots_for: Vec<u64> = bindings
+        .sites
+        .iter()
+        .filter(|(key, _)| scope.sites.is_empty() || scope.sites.contains(key))
+        .filter_map(|(key, id)| Some((scope.desired.sites.get(key)?, (*id)?)))
+        .filter(|(site, id)| {
+            let live = detailed
+                .iter()
+                .find(|s| s.id == *id)
+                .and_then(|s| s.custom_dimensions.as_ref());
+            site.custom_dimensions.as_ref().is_some_and(|dims| {
+                dims.values().any(|dim| match (dim.id, live) {
+                    (Some(id), Some(live)) => !live.contains_key(&id),
+                    (None, Some(live)) => !live
+                        .values()
+                        .any(|l| l.name == dim.name && l.scope == dim.scope),
+                    (_, None) => false,
+                })
+            })
+        })
+        .map(|(_, id)| id)
+        .collect();
+    read::read_dimension_slots(client, &mut detailed, &slots_for).await?;
     // A superuser's plan also reads the instance settings the configuration does not
     // manage, only so that the policy can judge them (they are never diffed). After the
     // sites, not at the same time: the order of requests stays deterministic.

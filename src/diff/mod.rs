@@ -10,14 +10,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use sha2::{Digest, Sha256};
 
 use crate::desired::model::{
-    ComplianceMode, Config, CustomDimension, Goal, Instance, MatchAttribute, Prune, Site,
-    SiteExclusions, SitePrivacy, VisitorLog,
+    ComplianceMode, Config, CustomDimension, DimensionScope, Goal, Instance, MatchAttribute, Prune,
+    Site, SiteExclusions, SitePrivacy, VisitorLog,
 };
 use crate::desired::normalize_url;
 use crate::live::{
-    ComplianceSupport, DefaultsState, DimensionState, ExclusionsState, GoalState, InstanceState,
-    LiveState, PrivacyState, RawDataState, ReportsState, RetentionState, SitePrivacyState,
-    SiteSearchState, SiteState, VisitorLogState,
+    ComplianceSupport, DefaultsState, DimensionSlots, DimensionState, ExclusionsState, GoalState,
+    InstanceState, LiveState, PrivacyState, RawDataState, ReportsState, RetentionState,
+    SitePrivacyState, SiteSearchState, SiteState, VisitorLogState,
 };
 use crate::plan::{Action, Change, FieldChange, Resource, field_changes};
 
@@ -849,6 +849,52 @@ pub fn dimension_state(dimension: &CustomDimension, id: u64) -> DimensionState {
     }
 }
 
+/// Refuses creating more dimensions in a scope than the site has free slots (Matomo
+/// would fail in the middle of the apply: "All Custom Dimensions for website N in scope
+/// 'visit' are already used."). The fix names the deactivated dimensions to reuse.
+fn check_dimension_slots(
+    site_address: &str,
+    bound: &[Bound<'_, CustomDimension, DimensionState>],
+    live_dims: &BTreeMap<u64, DimensionState>,
+    used: &BTreeSet<u64>,
+    slots: &BTreeMap<DimensionScope, DimensionSlots>,
+    errors: &mut Vec<String>,
+) {
+    let mut creates: BTreeMap<DimensionScope, Vec<&str>> = BTreeMap::new();
+    for (dim_key, dim, _) in bound.iter().filter(|(_, _, l)| l.is_none()) {
+        creates.entry(dim.scope).or_default().push(dim_key.as_str());
+    }
+    for (scope, keys) in creates {
+        let Some(slot) = slots.get(&scope) else {
+            continue;
+        };
+        if keys.len() as u64 <= slot.left {
+            continue;
+        }
+        let scope_name = match scope {
+            DimensionScope::Visit => "visit",
+            DimensionScope::Action => "action",
+        };
+        let reusable: Vec<String> = live_dims
+            .iter()
+            .filter(|(id, d)| d.scope == scope && !d.active && !used.contains(*id))
+            .map(|(id, d)| format!("id: {id} ({})", d.name))
+            .collect();
+        let reuse = if reusable.is_empty() {
+            String::new()
+        } else {
+            format!(" (deactivated here: {})", reusable.join(", "))
+        };
+        errors.push(format!(
+            "{site_address}: the configuration creates {} custom dimension(s) in scope {scope_name} ({}) but the site has {} free slot(s) of {} in that scope; deactivated dimensions keep their slot: reuse one by binding it with id:{reuse}, or create fewer",
+            keys.len(),
+            keys.join(", "),
+            slot.left,
+            slot.available,
+        ));
+    }
+}
+
 fn diff_dimensions(
     key: &str,
     site_address: &str,
@@ -877,6 +923,9 @@ fn diff_dimensions(
                 "{site_address}.custom_dimension[{dim_key}]: dimension id {id} does not exist on the site; it will be created with a new id (update or remove `id`)"
             ));
         }
+    }
+    if let Some(slots) = live.and_then(|s| s.dimension_slots.as_ref()) {
+        check_dimension_slots(site_address, &bound, live_dims, &used, slots, errors);
     }
     let changes = SiteChanges { key, site_id };
     for (dim_key, dim, live_dim) in bound {

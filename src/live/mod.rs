@@ -131,6 +131,20 @@ pub struct SiteState {
     /// Custom dimensions by id (`None` when the plugin is off or not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_dimensions: Option<BTreeMap<u64, DimensionState>>,
+    /// Custom dimension slots per scope (`CustomDimensions.getAvailableScopes`), read only
+    /// for a site where the configuration may create a dimension (`None` otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimension_slots: Option<BTreeMap<DimensionScope, DimensionSlots>>,
+}
+
+/// The custom dimension slots of one scope on one site: Matomo has a fixed number of
+/// columns per scope, and a dimension holds its slot for good, deactivated or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DimensionSlots {
+    /// Slots the installation has (`numSlotsAvailable`).
+    pub available: u64,
+    /// Slots still free (`numSlotsLeft`).
+    pub left: u64,
 }
 
 /// Site search, as stored.

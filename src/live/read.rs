@@ -176,6 +176,36 @@ pub async fn read_site_details(
     }
 }
 
+/// Reads the custom dimension slots (`CustomDimensions.getAvailableScopes`) of the sites
+/// `ids`, in one bulk call after [`read_site_details`]: only where the configuration
+/// creates a dimension, so a plan that creates none costs no request. Errors as there.
+pub async fn read_dimension_slots(
+    client: &Client,
+    sites: &mut [SiteState],
+    ids: &[u64],
+) -> Result<(), MatomoError> {
+    let targets: Vec<usize> = (0..sites.len())
+        .filter(|i| ids.contains(&sites[*i].id))
+        .collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let requests: Vec<Call> = targets
+        .iter()
+        .map(|i| Call::for_site("CustomDimensions.getAvailableScopes", sites[*i].id))
+        .collect();
+    let fill = |index: usize, result: Result<Value, MatomoError>| {
+        let Some(value) = tolerate(result)? else {
+            return Ok(());
+        };
+        let slots =
+            wire::dimension_slots(&value).map_err(|e| decode_error(&requests[index], &e))?;
+        sites[targets[index]].dimension_slots = Some(slots);
+        Ok(())
+    };
+    client.bulk_each(&requests, fill).await
+}
+
 /// Reads the instance settings in one bulk call: global exclusions, defaults for new
 /// sites, privacy (through `getAnonymisationSettings` when this Matomo has it and the
 /// token is superuser; otherwise `None`, to be asserted), the instance visitor log

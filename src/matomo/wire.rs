@@ -11,8 +11,8 @@ use crate::desired::model::{
     ComplianceMode, DimensionScope, Extraction, KeepUrlFragments, ReferrerAnonymisation,
 };
 use crate::live::{
-    DimensionState, ExclusionsState, GoalState, MatomoRequirement, PrivacyState, SitePrivacyState,
-    SiteSearchState, SiteState, VisitorLogState,
+    DimensionSlots, DimensionState, ExclusionsState, GoalState, MatomoRequirement, PrivacyState,
+    SitePrivacyState, SiteSearchState, SiteState, VisitorLogState,
 };
 
 /// An answer whose shape matoform does not recognise. The message says what was
@@ -397,6 +397,29 @@ pub fn dimensions(value: &Value) -> WireResult<(BTreeMap<u64, DimensionState>, V
         }
     }
     Ok((out, skipped))
+}
+
+/// A site's custom dimension slots per scope from `CustomDimensions.getAvailableScopes`
+/// (scopes matoform does not manage are left out).
+pub fn dimension_slots(value: &Value) -> WireResult<BTreeMap<DimensionScope, DimensionSlots>> {
+    let mut out = BTreeMap::new();
+    for item in list_items(value)? {
+        require_object(item, "a custom dimension scope object")?;
+        let scope = match field(item, "value").as_str() {
+            Some("visit") => DimensionScope::Visit,
+            Some("action") => DimensionScope::Action,
+            _ => continue,
+        };
+        let in_scope = |e: WireError| WireError(format!("custom dimension scope {scope:?}: {e}"));
+        out.insert(
+            scope,
+            DimensionSlots {
+                available: u64_of(field(item, "numSlotsAvailable")).map_err(in_scope)?,
+                left: u64_of(field(item, "numSlotsLeft")).map_err(in_scope)?,
+            },
+        );
+    }
+    Ok(out)
 }
 
 /// A site's privacy settings from `getAnonymisationSettings(idSiteSpecific)` (5.7):

@@ -71,6 +71,76 @@ fn messy_import_all_then_plan_has_no_changes() {
         state(&kit) == before,
         "the apply of an import changed Matomo"
     );
+    // The runbook, followed literally (README, "Adopting an instance"): validate passes
+    // (the violations found at adoption are baselined), the plan reads in a screen, the
+    // pull request that onboards one site shows it first in a Markdown plan under 16,000
+    // characters, and its apply needs no password and changes no instance setting.
+    let validate = kit.run(&work, &[], &["validate", "-c", "matomo"]);
+    expect_code(&validate, 0);
+    let plan = kit.run(&work, &envs, &["plan", "-c", "matomo"]);
+    assert!(
+        plan.stdout.lines().count() <= 40,
+        "{} lines:\n{}",
+        plan.stdout.lines().count(),
+        plan.stdout
+    );
+    let tag = unique("onboard");
+    work.write(
+        &format!("matomo/{tag}.yaml"),
+        &format!("sites:\n  {tag}:\n    name: Onboarded\n    urls: [https://{tag}.real.example]\n    ecommerce: true\n"),
+    );
+    let markdown = kit.run(
+        &work,
+        &[],
+        &[
+            "plan",
+            "-c",
+            "matomo",
+            "--format",
+            "markdown",
+            "--max-chars",
+            "16000",
+        ],
+    );
+    let md = &markdown.stdout;
+    assert!(
+        md.chars().count() < 16_000,
+        "{} characters",
+        md.chars().count()
+    );
+    let site = md
+        .find(&format!("`site[{tag}]`"))
+        .expect("the onboarded site");
+    let finding = md
+        .find(&format!("| `cnil.ecommerce` | `site[{tag}]` |"))
+        .expect("its finding in full");
+    assert!(site < finding, "{md}");
+    // Its violation blocks (exit 3) until it is fixed: then the apply goes through
+    // without MATOMO_PASSWORD, and no instance-wide setting moves.
+    work.write(
+        &format!("matomo/{tag}.yaml"),
+        &format!("sites:\n  {tag}:\n    name: Onboarded\n    urls: [https://{tag}.real.example]\n"),
+    );
+    let instance_before = instance_state(&kit);
+    let onboard = kit.run(&work, &[], &["apply", "-c", "matomo", "--auto-approve"]);
+    expect_code(&onboard, 0);
+    assert!(
+        onboard.stdout.contains(&format!("site[{tag}] (id ")),
+        "{}",
+        onboard.stdout
+    );
+    assert!(
+        instance_state(&kit) == instance_before,
+        "the onboarding apply changed an instance setting"
+    );
+    let after = kit.run(&work, &[], &["plan", "-c", "matomo", "--detailed-exitcode"]);
+    assert!(
+        after.code == 0 && after.last_line() == NO_CHANGES,
+        "{}",
+        after.stdout
+    );
+    kit.delete_sites_by_url(&[format!("https://{tag}.real.example")]);
+
     // Without the login, the same import plans no change either (what it cannot read
     // it leaves out).
     let bare = Workdir::new();
@@ -116,6 +186,19 @@ fn state(kit: &Kit) -> Vec<serde_json::Value> {
                 &[("idSiteSpecific", &id)],
             ));
         }
+    }
+    out
+}
+
+/// The instance-wide settings: Matomo's option rows for privacy, retention and global
+/// lists, its Live system settings and, on 5.7, its anonymisation settings.
+fn instance_state(kit: &Kit) -> Vec<serde_json::Value> {
+    let mut out = vec![
+        serde_json::json!(kit.options(&["PrivacyManager.", "delete_", "SitesManager_"])),
+        serde_json::json!(kit.instance_visitor_log()),
+    ];
+    if kit.is_57() {
+        out.push(kit.api("PrivacyManager.getAnonymisationSettings", &[]));
     }
     out
 }

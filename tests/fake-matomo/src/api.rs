@@ -766,6 +766,28 @@ impl Call<'_> {
                     dims.iter().map(|d| dimension_json(id, d)).collect(),
                 ))
             }
+            ("CustomDimensions", "getAvailableScopes") => {
+                let id = self.site("idSite", Access::View)?;
+                let dims = self.st.custom_dimensions.get(&id);
+                let slots = self.st.custom_dimension_slots;
+                let scopes = [("visit", "Visit", false), ("action", "Action", true)]
+                    .iter()
+                    .map(|(scope, name, extractions)| {
+                        let used = dims
+                            .map_or(0, |d| d.iter().filter(|d| d.scope == *scope).count())
+                            as u32;
+                        json!({
+                            "value": scope,
+                            "name": name,
+                            "numSlotsAvailable": slots,
+                            "numSlotsUsed": used,
+                            "numSlotsLeft": slots.saturating_sub(used),
+                            "supportsExtractions": extractions,
+                        })
+                    })
+                    .collect();
+                Ok(J::Array(scopes))
+            }
             ("CustomDimensions", "configureNewCustomDimension") => self.new_dimension(),
             ("CustomDimensions", "configureExistingCustomDimension") => self.existing_dimension(),
             ("PrivacyManager", "setAnonymizeIpSettings") => {
@@ -1783,8 +1805,16 @@ impl Call<'_> {
         Self::check_extractions(&scope, &ex)?;
         let case_sensitive = self.s("caseSensitive").is_none_or(php_bool);
         let dims = self.st.custom_dimensions.entry(id).or_default();
+        // Dimension\Index::getNextIndex: the first installed index no dimension of the scope
+        // holds (active or not).
+        let Some(index) = (1..=self.st.custom_dimension_slots)
+            .find(|i| !dims.iter().any(|d| d.scope == scope && d.index == *i))
+        else {
+            return Err(Fail::Error(format!(
+                "All Custom Dimensions for website {id} in scope '{scope}' are already used."
+            )));
+        };
         let next = dims.iter().map(|d| d.id).max().map_or(1, |m| m + 1);
-        let index = dims.iter().filter(|d| d.scope == scope).count() as u32 + 1;
         dims.push(CustomDimension {
             id: next,
             name: sanitize(&name),
@@ -1875,8 +1905,29 @@ impl Call<'_> {
             .parse::<i64>()
             .map_err(|_| missing("ipAddressMaskLength"))?;
         let enrich = self.req("useAnonymizedIpForVisitEnrichment")?;
-        self.check_super()?;
         let b = |k: &str| self.p.str(k).is_some_and(typed_bool);
+        // PrivacyManager API::setAnonymizeIpSettings: admin access to the site suffices for
+        // its own settings; `useSiteSpecificSettings=0` removes them and answers true before
+        // the password confirmation or any value is looked at.
+        let site = match self.p.str("idSiteSpecific").filter(|s| !s.is_empty()) {
+            Some(raw) => {
+                let id = raw.trim().parse::<u32>().unwrap_or(0);
+                if !self.is_super() {
+                    self.check_site(Access::Admin, id)?;
+                }
+                Some(id)
+            }
+            None => {
+                self.check_super()?;
+                None
+            }
+        };
+        if let Some(id) = site
+            && !b("useSiteSpecificSettings")
+        {
+            self.st.site_anonymisation.remove(&id);
+            return val(true);
+        }
         let randomize = b("randomizeConfigId");
         if randomize {
             self.confirm_password("Please re-authenticate to confirm this change.")?;
@@ -1898,23 +1949,15 @@ impl Call<'_> {
             force_cookieless_tracking: b("forceCookielessTracking"),
             randomize_config_id: randomize,
         };
-        match self.p.str("idSiteSpecific").filter(|s| !s.is_empty()) {
-            Some(raw) => {
-                let id = raw.trim().parse::<u32>().unwrap_or(0);
-                let use_site = b("useSiteSpecificSettings");
-                if use_site {
-                    self.st.site_anonymisation.insert(
-                        id,
-                        SiteAnonymisation {
-                            use_site_specific: true,
-                            values,
-                        },
-                    );
-                } else {
-                    // useSiteSpecificSettings=0 deletes the site's overrides (their option rows
-                    // are gone in the next recorded snapshot); the other values are ignored.
-                    self.st.site_anonymisation.remove(&id);
-                }
+        match site {
+            Some(id) => {
+                self.st.site_anonymisation.insert(
+                    id,
+                    SiteAnonymisation {
+                        use_site_specific: true,
+                        values,
+                    },
+                );
             }
             None => self.st.options.anonymisation = values,
         }
@@ -1922,16 +1965,7 @@ impl Call<'_> {
     }
 
     fn enforced(&self, site: Option<u32>) -> bool {
-        let c = &self.st.compliance;
-        if !matches!(
-            self.st.version,
-            crate::state::VersionMode::V5_7 {
-                compliance_flag: true
-            }
-        ) {
-            return false;
-        }
-        c.all || c.config_controlled || site.is_some_and(|s| c.sites.contains(&s))
+        self.st.cnil_enforced(site)
     }
 
     fn optional_site(&self) -> Result<Option<u32>, Fail> {
@@ -2156,9 +2190,12 @@ impl Call<'_> {
                 ));
             }
             if i == 10 {
+                // ReportRetention::getInstance($idSite): the strictest with CNIL's 180 days
+                // while the policy is active for the site.
+                let days = self.st.options.retention.delete_logs_older_than;
                 r["notes"] = json!(format!(
                     "Retention period is set to {} days.",
-                    self.st.options.retention.delete_logs_older_than
+                    if enforced { days.min(180) } else { days }
                 ));
             }
         }

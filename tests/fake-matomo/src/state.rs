@@ -433,6 +433,41 @@ pub struct State {
     /// PHP `max_input_vars`.
     #[serde(default = "thousand")]
     pub max_input_vars: usize,
+    /// Custom dimension slots per scope (the installed `custom_dimension_N` columns of each
+    /// log table; 5 in a stock install). A deactivated dimension keeps its slot.
+    #[serde(default = "five")]
+    pub custom_dimension_slots: u32,
+}
+
+impl State {
+    /// `CnilPolicy::isActive($idSite)` behind the `PrivacyCompliance` flag: the instance
+    /// (system) value, or the config file, or else the site's own value.
+    pub fn cnil_enforced(&self, site: Option<u32>) -> bool {
+        let c = &self.compliance;
+        matches!(
+            self.version,
+            VersionMode::V5_7 {
+                compliance_flag: true
+            }
+        ) && (c.all || c.config_controlled || site.is_some_and(|s| c.sites.contains(&s)))
+    }
+
+    /// The raw-data retention the privacy page shows (`PrivacyManager::getPurgeDataSettings`):
+    /// the stored `delete_logs_older_than`, lowered to 180 days (`ReportRetention`, the
+    /// strictest of the stored value and CNIL's) while cnil_v1 is enforced instance-wide.
+    /// The `delete_logs_enable` flag is shown as stored.
+    pub fn effective_delete_logs_older_than(&self) -> i64 {
+        let days = self.options.retention.delete_logs_older_than;
+        if self.cnil_enforced(None) {
+            days.min(180)
+        } else {
+            days
+        }
+    }
+}
+
+fn five() -> u32 {
+    5
 }
 
 fn thousand() -> usize {
@@ -495,6 +530,7 @@ impl State {
             plugins: default_plugins(),
             compliance: Compliance::default(),
             max_input_vars: 1000,
+            custom_dimension_slots: 5,
         }
     }
 

@@ -353,7 +353,7 @@ pub fn privacy_settings_props(st: &State) -> Vec<(&'static str, J)> {
         map.insert("delete_logs_enable".into(), flag(r.delete_logs_enable));
         map.insert(
             "delete_logs_older_than".into(),
-            J::from(r.delete_logs_older_than),
+            J::from(st.effective_delete_logs_older_than()),
         );
         map.insert(
             "delete_reports_enable".into(),

@@ -310,6 +310,7 @@ const REPLAYED: &[&str] = &[
     "Goals.deleteGoal__teamA_own_site3.json",
     "Goals.getGoals__viewer_site1.json",
     "CustomDimensions.getConfiguredCustomDimensions__empty.json",
+    "CustomDimensions.getAvailableScopes__site.json",
     "CustomDimensions.configureNewCustomDimension__visit_scope.json",
     "CustomDimensions.configureNewCustomDimension__action_scope_extractions.json",
     "CustomDimensions.configureNewCustomDimension__visit_scope_with_extractions_error.json",
