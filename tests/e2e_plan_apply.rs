@@ -1197,8 +1197,15 @@ fn password_changes_are_refused_up_front_without_matomo_password() {
     expect_code(&refused, 1);
     assert!(
         refused.stderr.contains(
-            "Error: apply refused: instance.visitor_log, instance.retention: Matomo asks for the user's password to change these settings; set MATOMO_PASSWORD"
+            "Error: apply refused: instance.visitor_log: Matomo asks for the user's password to change these settings; set MATOMO_PASSWORD"
         ),
+        "{}",
+        refused.stderr
+    );
+    // The retention, asserted (not readable without the login), is not a reason to
+    // refuse: it is left as it is, with a warning.
+    assert!(
+        refused.stderr.contains("Warning: instance.retention: not readable here and Matomo asks for the password to write it; left as it is"),
         "{}",
         refused.stderr
     );
@@ -1217,4 +1224,21 @@ fn password_changes_are_refused_up_front_without_matomo_password() {
     assert!(options.live_disable_visitor_log && options.live_disable_visitor_profile);
     assert_eq!(options.retention.delete_logs_older_than, 200);
     assert_eq!(options.default_timezone, "Europe/Paris");
+
+    // Without the visitor log, an apply without the password goes through: it writes
+    // the defaults and leaves the unreadable retention as it is.
+    work.set_config(
+        "policy: { profile: none }\n\
+         instance:\n  \
+         retention: { raw_data: { delete: true, older_than_days: 300 } }\n  \
+         defaults: { timezone: UTC }\n",
+    );
+    let applied = apply(&work, &fake);
+    expect_code(&applied, 0);
+    let options = fake.state().options;
+    assert_eq!(
+        options.retention.delete_logs_older_than, 200,
+        "left as it is"
+    );
+    assert_eq!(options.default_timezone, "UTC");
 }

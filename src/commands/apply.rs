@@ -98,6 +98,23 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
         );
         return Ok(Outcome::Violations);
     }
+    // An asserted setting (not readable, so maybe unchanged) that only the password can
+    // write is left as it is without MATOMO_PASSWORD: an apply is never refused for a
+    // setting it might not change.
+    if no_password() {
+        let (skipped, kept): (Vec<Change>, Vec<Change>) =
+            plan.asserted.drain(..).partition(needs_password);
+        plan.asserted = kept;
+        for change in &skipped {
+            eprintln!(
+                "Warning: {}: not readable here and Matomo asks for the password to write it; left as it is (set MATOMO_PASSWORD to write it, or MATOMO_LOGIN with it to read it)",
+                change.address
+            );
+        }
+        if !skipped.is_empty() {
+            plan.recount();
+        }
+    }
     if plan.changes.is_empty() && plan.asserted.is_empty() {
         if !said_no_changes {
             super::emit("No changes. The live instance matches the configuration.\n");
@@ -210,19 +227,10 @@ fn refuse_unsafe(plan: &Plan, info: &MatomoInfo, force: bool) -> anyhow::Result<
     // The retention setters and the instance visitor log (a plugin system setting)
     // need the user's password even with a token.
     let need_password: Vec<&str> = all()
-        .filter(|c| {
-            matches!(
-                &c.after,
-                Some(Resource::Retention(_) | Resource::VisitorLog(_))
-            ) || matches!(&c.after, Some(Resource::Privacy(p)) if p.randomize_config_id == Some(true))
-        })
+        .filter(|c| needs_password(c))
         .map(|c| c.address.as_str())
         .collect();
-    if !need_password.is_empty()
-        && std::env::var("MATOMO_PASSWORD")
-            .map(|p| p.is_empty())
-            .unwrap_or(true)
-    {
+    if !need_password.is_empty() && no_password() {
         problems.push(format!(
             "{}: Matomo asks for the user's password to change these settings; set MATOMO_PASSWORD (the password of the token's user)",
             need_password.join(", ")
@@ -267,4 +275,21 @@ fn progress(total: usize) -> Progress {
             Status::NotAttempted => {}
         })
     }
+}
+
+/// Whether Matomo asks for the user's password to make this change: the retention
+/// setters, the instance visitor log (a plugin system setting), and the privacy
+/// setter while randomize_config_id is on (5.7).
+fn needs_password(change: &Change) -> bool {
+    matches!(
+        &change.after,
+        Some(Resource::Retention(_) | Resource::VisitorLog(_))
+    ) || matches!(&change.after, Some(Resource::Privacy(p)) if p.randomize_config_id == Some(true))
+}
+
+/// `MATOMO_PASSWORD` is unset or empty.
+fn no_password() -> bool {
+    std::env::var("MATOMO_PASSWORD")
+        .map(|p| p.is_empty())
+        .unwrap_or(true)
 }

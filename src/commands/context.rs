@@ -507,22 +507,26 @@ pub fn without_blind_defaults(
     };
     let stated = stated.instance.as_ref();
     let how = "set MATOMO_LOGIN and MATOMO_PASSWORD so that matoform reads it from Matomo's admin pages, or state it in instance:";
-    if live_instance.privacy.is_none() && instance.privacy.is_some() {
-        instance.privacy = stated.and_then(|i| i.privacy.clone());
-        if instance.privacy.is_none() {
-            warnings.push(format!(
-                "instance.privacy: not readable on Matomo {} and not stated in the configuration, so not managed until read or stated (the policy's compliant values are never written blind); {how}",
-                live.matomo.version
-            ));
-        }
+    // A section the configuration states is managed (the policy's defaults complete
+    // it, as `import` leaves out the values equal to them); one it leaves out is not.
+    if live_instance.privacy.is_none()
+        && instance.privacy.is_some()
+        && stated.is_none_or(|i| i.privacy.is_none())
+    {
+        instance.privacy = None;
+        warnings.push(format!(
+            "instance.privacy: not readable on Matomo {} and not stated in the configuration, so not managed until read or stated (the policy's compliant values are never written blind); {how}",
+            live.matomo.version
+        ));
     }
-    if live_instance.retention.is_none() && instance.retention.is_some() {
-        instance.retention = stated.and_then(|i| i.retention.clone());
-        if instance.retention.is_none() {
-            warnings.push(format!(
-                "instance.retention: not readable through Matomo's API and not stated in the configuration, so not managed until read or stated (the policy's compliant values are never written blind); {how}"
-            ));
-        }
+    if live_instance.retention.is_none()
+        && instance.retention.is_some()
+        && stated.is_none_or(|i| i.retention.is_none())
+    {
+        instance.retention = None;
+        warnings.push(format!(
+            "instance.retention: not readable through Matomo's API and not stated in the configuration, so not managed until read or stated (the policy's compliant values are never written blind); {how}"
+        ));
     }
     (out, warnings)
 }
