@@ -174,11 +174,7 @@ fn messy_import_all_then_plan_has_no_changes() {
 /// What an apply of an import must not change: the instance settings Matomo stores and a
 /// sample of 1 site in 25 with its settings and goals.
 fn state(kit: &Kit) -> Vec<serde_json::Value> {
-    let mut out = vec![serde_json::json!(kit.options(&[
-        "PrivacyManager.",
-        "delete_",
-        "SitesManager_"
-    ]))];
+    let mut out = vec![serde_json::json!(kit.options(SETTINGS))];
     if kit.is_57() {
         out.push(kit.api("PrivacyManager.getAnonymisationSettings", &[]));
     }
