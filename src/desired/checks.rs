@@ -184,6 +184,20 @@ pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
             check_ips(&mut checker, ips, "/instance/exclusions/ips");
         }
         check_compliance_conflicts(&mut checker, instance);
+        if instance.get("compliance_mode").and_then(Value::as_str) == Some("cnil_v1") {
+            // Matomo enforces the instance's mode on every site, and switching a site
+            // off clears the instance's too (CompliancePolicy::setActiveStatus).
+            for (key, site) in sites {
+                if site.get("compliance_mode").and_then(Value::as_str) == Some("off") {
+                    let pointer = format!("/sites/{key}/compliance_mode");
+                    checker.push(
+                        checker.at(&pointer),
+                        format!("sites.{key}.compliance_mode is off while instance.compliance_mode is cnil_v1: Matomo enforces the instance's mode on every site, and switching one site off would switch the whole instance off"),
+                        Some("remove compliance_mode from the site, or set instance.compliance_mode: off".to_string()),
+                    );
+                }
+            }
+        }
         if let Some(defaults) = instance.get("defaults") {
             check_timezone(
                 &mut checker,

@@ -69,7 +69,7 @@ fn compliance_mode_per_site_and_for_the_instance() {
     assert!(
         refused
             .stderr
-            .contains("while the instance enforces cnil_v1"),
+            .contains("would switch the whole instance off"),
         "{}",
         refused.stderr
     );

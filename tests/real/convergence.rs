@@ -135,10 +135,14 @@ fn goal(rng: &mut Rng, n: usize) -> Value {
             "event_category",
             "event_action",
             "event_name",
+            "visit_duration",
         ],
     );
     let mut pairs = vec![("name", name), ("match_attribute", Value::from(attribute))];
-    if attribute != "manually" {
+    if attribute == "visit_duration" {
+        pairs.push(("pattern", Value::from(format!("{}", rng.u8(1..60)))));
+        pairs.push(("pattern_type", Value::from("greater_than")));
+    } else if attribute != "manually" {
         let (pattern, kind) = match rng.u8(..3) {
             0 => ("/merci?a=1&b=%2F", "contains"),
             1 => ("^Merci.*", "regex"),

@@ -56,6 +56,7 @@ sites:
       category: {{ name: Cat, match_attribute: event_category, pattern: shop, pattern_type: exact, use_event_value_as_revenue: true }}
       action: {{ name: Act, match_attribute: event_action, pattern: "{action}", pattern_type: contains }}
       event: {{ name: Nom, match_attribute: event_name, pattern: "ev.*", pattern_type: regex }}
+      duration: {{ name: Durée, match_attribute: visit_duration, pattern: "{minutes}", pattern_type: greater_than }}
     custom_dimensions:
       kind: {{ name: "Type de page", scope: action, case_sensitive: true, extractions: [{{ dimension: url, pattern: "/categorie/(.+)/" }}, {{ dimension: urlparam, pattern: cat }}] }}
       member: {{ name: "Profil", scope: visit, active: {active} }}
@@ -71,6 +72,7 @@ sites:
         exclude_unknown = step != 1,
         action = if step == 1 { "clic" } else { "click" },
         active = step == 1,
+        minutes = if step == 1 { 5 } else { 10 },
     )
 }
 

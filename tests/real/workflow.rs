@@ -172,3 +172,54 @@ fn a_snapshot_gives_the_live_plan_offline() {
     }
     kit.delete_sites_by_url(&[format!("https://{tag}.real.example")]);
 }
+
+#[test]
+fn absent_deletes_exactly_that_site() {
+    let Some(kit) = Kit::get() else { return };
+    let _shared = kit.sites_lock();
+    let (keep, gone) = (unique("keep"), unique("gone"));
+    let work = Workdir::new();
+    let both = format!(
+        "policy: {{ profile: none }}\nsites:\n  {keep}:\n    name: Kept\n    urls: [https://{keep}.real.example]\n  {gone}:\n    name: Offboarded\n    urls: [https://{gone}.real.example]\n"
+    );
+    work.set_config(&both);
+    kit.apply_converges(&work, &[]);
+    let id = kit
+        .site_id_by_url(&format!("https://{gone}.real.example"))
+        .expect("site");
+    let kept = kit
+        .site_id_by_url(&format!("https://{keep}.real.example"))
+        .expect("site");
+    work.set_config(&format!(
+        "policy: {{ profile: none }}\nsites:\n  {keep}:\n    name: Kept\n    urls: [https://{keep}.real.example]\n  {gone}:\n    id: {id}\n    absent: true\n"
+    ));
+    let plan = kit.plan(&work, &[]);
+    expect_code(&plan, 2);
+    assert_eq!(
+        plan.last_line(),
+        "Plan: 0 to create, 0 to update, 1 to delete."
+    );
+    let refused = kit.run(&work, &[], &["apply", "--auto-approve"]);
+    assert_ne!(refused.code, 0, "a delete needs --force");
+    assert!(
+        kit.site_id_by_url(&format!("https://{gone}.real.example"))
+            .is_some()
+    );
+    let applied = kit.run(&work, &[], &["apply", "--auto-approve", "--force"]);
+    expect_code(&applied, 0);
+    let plan = kit.plan(&work, &[]);
+    assert!(
+        plan.code == 0 && plan.last_line() == NO_CHANGES,
+        "{}",
+        plan.stdout
+    );
+    assert_eq!(
+        kit.site_id_by_url(&format!("https://{gone}.real.example")),
+        None
+    );
+    assert_eq!(
+        kit.site_id_by_url(&format!("https://{keep}.real.example")),
+        Some(kept)
+    );
+    kit.delete_sites_by_url(&[format!("https://{keep}.real.example")]);
+}
