@@ -537,15 +537,18 @@ impl InstanceLog {
         let compliance = desired.and_then(|i| i.compliance_mode).or(compliance_live);
         let desired = desired.and_then(|i| i.visitor_log.as_ref());
         let live = live.and_then(|i| i.visitor_log);
+        // A live switch that is off decides; one that is on does not settle it: Matomo
+        // can still hide a site's switch (an enforced cnil_v1 mode turns the log off
+        // whatever the setting says), and the site's answer tells (`*_by_instance`).
         InstanceLog {
             compliance,
             compliance_live,
             log_off: desired
                 .and_then(|d| d.disabled)
-                .or(live.map(|l| l.disabled)),
+                .or(live.map(|l| l.disabled).filter(|off| *off)),
             profile_off: desired
                 .and_then(|d| d.profile_disabled)
-                .or(live.map(|l| l.profile_disabled)),
+                .or(live.map(|l| l.profile_disabled).filter(|off| *off)),
         }
     }
 }

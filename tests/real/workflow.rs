@@ -148,7 +148,8 @@ sites:
 #[test]
 fn a_snapshot_gives_the_live_plan_offline() {
     let Some(kit) = Kit::get() else { return };
-    let _shared = kit.sites_lock();
+    // Exclusive: the plan counts the instance's unmanaged sites, which other tests add.
+    let _instance = kit.instance_lock();
     let tag = unique("snap");
     let work = Workdir::new();
     work.set_config(&one_site(&tag, "Snapshot"));
