@@ -260,6 +260,9 @@ pub fn check(doc: &Parsed) -> Vec<Diagnostic> {
                 Some("add `owner: <this repository's label>` at the top level (e.g. `owner: central`)".into()),
             );
         }
+        if let Some(urls) = site.get("urls").and_then(Value::as_array) {
+            check_url_collation(&mut checker, key, urls, &base);
+        }
         // An absent entry's URLs bind nothing (it is bound by id): they claim no URL.
         if let Some(urls) = site
             .get("urls")
@@ -1031,6 +1034,45 @@ fn check_dimensions(
                 ),
                 Ok(_) => {}
             }
+        }
+    }
+}
+
+/// Two alias URLs of a site that differ only by case or accents (once Matomo drops a trailing
+/// `/`): Matomo keeps a site's URLs in a table whose collation (utf8mb4_general_ci)
+/// compares them equal, and answers a database error after writing the site half-way.
+fn check_url_collation(checker: &mut Checker, key: &str, urls: &[Value], base: &str) {
+    fn fold(url: &str) -> String {
+        crate::diff::stored::url(url)
+            .chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| match c {
+                'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+                'ç' => 'c',
+                'è' | 'é' | 'ê' | 'ë' => 'e',
+                'ì' | 'í' | 'î' | 'ï' => 'i',
+                'ñ' => 'n',
+                'ò' | 'ó' | 'ô' | 'õ' | 'ö' => 'o',
+                'ù' | 'ú' | 'û' | 'ü' => 'u',
+                'ý' | 'ÿ' => 'y',
+                other => other,
+            })
+            .collect()
+    }
+    // The aliases only: the main URL is stored in the site's own row.
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for (i, url) in urls.iter().enumerate().skip(1) {
+        let Some(url) = url.as_str() else { continue };
+        let stored = crate::diff::stored::url(url);
+        let folded = fold(url);
+        if let Some((first, _)) = seen.iter().find(|(s, f)| *f == folded && *s != stored) {
+            checker.push(
+                checker.at(&format!("{base}/urls/{i}")),
+                format!("site `{key}`: URLs {first} and {stored} differ only by case or accents, which Matomo's URL table does not tell apart (it answers a database error after writing the site half-way)"),
+                Some("keep one of them".into()),
+            );
+        } else {
+            seen.push((stored, folded));
         }
     }
 }
