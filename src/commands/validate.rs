@@ -99,9 +99,7 @@ pub fn print_findings(loaded: &Loaded, findings: &[crate::policy::Finding], mode
     }
 }
 
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
+use crate::render::noun as plural;
 
 /// The one-line summary of a valid configuration, e.g.
 /// `Valid: 12 sites, 9 goals, 4 custom dimensions, instance settings, 1 waiver (3 files).`

@@ -223,7 +223,7 @@ pub fn diff(
             action: Action::Delete,
             site: None,
             site_id: Some(*id),
-            fields: fields_of(&before, None),
+            fields: fields_of(&before),
             before: Some(before),
             after: None,
         });
@@ -252,7 +252,7 @@ fn diff_absent(key: &str, live: Option<&SiteState>, out: &mut Diff) {
         action: Action::Delete,
         site: Some(key.to_string()),
         site_id: Some(site.id),
-        fields: fields_of(&before, None),
+        fields: fields_of(&before),
         before: Some(before),
         after: None,
     });
@@ -376,7 +376,7 @@ fn diff_site(
                 action: Action::Create,
                 site: Some(key.to_string()),
                 site_id: None,
-                fields: fields_of(&after, None)
+                fields: fields_of(&after)
                     .into_iter()
                     .map(|f| FieldChange {
                         name: f.name,
@@ -762,7 +762,7 @@ impl SiteChanges<'_> {
         let fields = match (&before, &after) {
             (Some(b), Some(a)) => changed_fields(b, a),
             (None, Some(a)) => created_fields(a),
-            (Some(b), None) => fields_of(b, None),
+            (Some(b), None) => fields_of(b),
             (None, None) => Vec::new(),
         };
         Change {
@@ -1258,7 +1258,7 @@ fn resource_value(resource: &Resource) -> serde_json::Value {
 }
 
 /// Fields of a deleted object (every field, `before` only).
-fn fields_of(resource: &Resource, _unused: Option<()>) -> Vec<FieldChange> {
+fn fields_of(resource: &Resource) -> Vec<FieldChange> {
     field_changes(&resource_value(resource), &serde_json::Value::Null)
 }
 

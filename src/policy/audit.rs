@@ -543,9 +543,7 @@ fn group_line(group: &findings::RuleGroup<'_>, examples: bool) -> String {
     line
 }
 
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
+use crate::render::noun as plural;
 
 fn status(compliant: bool) -> &'static str {
     if compliant {

@@ -30,7 +30,12 @@ pub struct Options {
 
 /// `1 site`, `2 sites`: a count with its noun.
 pub fn plural(count: usize, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
+    format!("{count} {}", noun(count, one, many))
+}
+
+/// The noun for a count: `one` for 1, `many` otherwise.
+pub fn noun<'a>(count: usize, one: &'a str, many: &'a str) -> &'a str {
+    if count == 1 { one } else { many }
 }
 
 /// The one line that sums up known violations (recorded in the baseline), by rule,
