@@ -290,19 +290,12 @@ pub fn set_global_exclusions(version: Option<&str>, exclusions: &ExclusionsState
     calls.push(ips);
     if version.is_some_and(|v| version_at_least(v, 5, 2)) {
         let mut query = Call::new("SitesManager.setGlobalQueryParamExclusion");
-        if exclusions.query_parameters.is_empty() {
-            query
-                .params
-                .push("exclusionType", "common_session_parameters");
-        } else if exclusions.query_parameters_type.as_deref() == Some(RECOMMENDED_PII)
-            || (exclusions.query_parameters_type.is_none()
-                && is_recommended_pii(&exclusions.query_parameters))
-        {
-            // Matomo's own type, which its cnil_v1 check requires (a custom list
-            // with the same names would read the same but fail that check).
-            query.params.push("exclusionType", "matomo_recommended_pii");
-        } else {
-            query.params.push("exclusionType", "custom");
+        // The type follows the list: Matomo's own type for its recommended list, which
+        // its cnil_v1 check requires (a custom list with the same names would read the
+        // same but fail that check).
+        let kind = query_parameters_type(&exclusions.query_parameters);
+        query.params.push("exclusionType", kind);
+        if kind == "custom" {
             query.params.push(
                 "queryParamsToExclude",
                 exclusions.query_parameters.join(","),
@@ -337,20 +330,11 @@ pub const RECOMMENDED_PII: &str = "matomo_recommended_pii";
 pub fn query_parameters_type(list: &[String]) -> &'static str {
     if list.is_empty() {
         "common_session_parameters"
-    } else if is_recommended_pii(list) {
+    } else if crate::policy::is_recommended_pii(list) {
         RECOMMENDED_PII
     } else {
         "custom"
     }
-}
-
-/// True when a list is exactly Matomo's recommended personal-data list (as a set).
-pub fn is_recommended_pii(list: &[String]) -> bool {
-    let given: std::collections::BTreeSet<&str> = list.iter().map(|s| s.trim()).collect();
-    let recommended = crate::policy::recommended_pii_parameters();
-    let recommended: std::collections::BTreeSet<&str> =
-        recommended.iter().map(String::as_str).collect();
-    given == recommended
 }
 
 /// Instance-wide visitor log: `CorePluginsAdmin.setSystemSettings` with the Live plugin's

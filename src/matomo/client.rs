@@ -465,17 +465,8 @@ impl Client {
         info: &MatomoInfo,
         privacy: &PrivacyState,
     ) -> Result<(), MatomoError> {
-        let call = calls::set_anonymize_ip(&info.mask_parameter, privacy);
-        // Matomo 5.7 asks for the password whenever randomizeConfigId=1 is sent.
-        let call = if privacy.randomize_config_id == Some(true) {
-            let password = calls::require_password(
-                self.config.password.as_ref(),
-                "PrivacyManager.setAnonymizeIpSettings with randomize_config_id on",
-            )?;
-            call.with_secret("passwordConfirmation", password)
-        } else {
-            call
-        };
+        let call =
+            self.confirm_if_randomizing(calls::set_anonymize_ip(&info.mask_parameter, privacy))?;
         self.write(&call).await?;
         self.write(&calls::set_do_not_track(privacy.do_not_track))
             .await
@@ -489,21 +480,30 @@ impl Client {
         site: u64,
         privacy: &SitePrivacyState,
     ) -> Result<(), MatomoError> {
-        let call = calls::set_site_privacy(&info.mask_parameter, site, privacy);
-        let randomize = privacy
-            .settings
-            .as_ref()
-            .is_some_and(|s| privacy.own && s.randomize_config_id == Some(true));
-        let call = if randomize {
-            let password = calls::require_password(
-                self.config.password.as_ref(),
-                "PrivacyManager.setAnonymizeIpSettings with randomize_config_id on",
-            )?;
-            call.with_secret("passwordConfirmation", password)
-        } else {
-            call
-        };
+        let call = self.confirm_if_randomizing(calls::set_site_privacy(
+            &info.mask_parameter,
+            site,
+            privacy,
+        ))?;
         self.write(&call).await.map(drop)
+    }
+
+    /// Adds the password to a `setAnonymizeIpSettings` call that sends
+    /// `randomizeConfigId=1`: Matomo 5.7 asks for it every time, even when already on.
+    fn confirm_if_randomizing(&self, call: Call) -> Result<Call, MatomoError> {
+        let randomizing = call
+            .params
+            .0
+            .iter()
+            .any(|(key, value)| key == "randomizeConfigId" && value == "1");
+        if !randomizing {
+            return Ok(call);
+        }
+        let password = calls::require_password(
+            self.config.password.as_ref(),
+            "PrivacyManager.setAnonymizeIpSettings with randomize_config_id on",
+        )?;
+        Ok(call.with_secret("passwordConfirmation", password))
     }
 
     /// Writes the retention settings (needs the password).

@@ -14,12 +14,21 @@ const RECOMMENDED_PII: &str = include_str!("matomo_recommended_pii.txt");
 /// Matomo's recommended personal-data query parameters (`[SitesManager] CommonPIIParams`,
 /// as Matomo 5.7 lists them), in Matomo's order, without empty names.
 pub fn recommended_pii_parameters() -> Vec<String> {
+    recommended_lines().map(str::to_owned).collect()
+}
+
+/// True when a list is exactly Matomo's recommended personal-data list (as a set,
+/// entries trimmed).
+pub fn is_recommended_pii(list: &[String]) -> bool {
+    let given: std::collections::BTreeSet<&str> = list.iter().map(|s| s.trim()).collect();
+    given == recommended_lines().collect()
+}
+
+fn recommended_lines() -> impl Iterator<Item = &'static str> {
     RECOMMENDED_PII
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(str::to_owned)
-        .collect()
 }
 
 /// The desired state with the policy's defaults filled in.

@@ -101,7 +101,7 @@ pub(crate) fn field_view(field: &FieldChange) -> FieldView {
             .iter()
             .filter_map(|v| v.as_str().map(String::from))
             .collect();
-        crate::matomo::calls::is_recommended_pii(&names).then(|| {
+        crate::policy::is_recommended_pii(&names).then(|| {
             Value::String(format!(
                 "(Matomo's recommended personal-data list, {} names)",
                 names.len()
