@@ -153,8 +153,7 @@ fn an_enforced_mode_is_judged_and_diffed_by_its_effective_values() {
         return;
     }
     let _instance = kit.instance_lock();
-    let env = kit.password_env();
-    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let envs = kit.password_env();
     let tag = unique("eff");
     let work = Workdir::new();
     // Stored: raw data kept 759 days, a site's visits log on.

@@ -172,16 +172,10 @@ impl Kit {
 
     /// The password environment of the superuser (for retention and the instance
     /// visitor log).
-    pub fn password_env(&self) -> [(&'static str, String); 2] {
+    pub fn password_env(&self) -> [(&'static str, &str); 2] {
         [
-            (
-                "MATOMO_PASSWORD",
-                self.var("MATOMO_SUPERUSER_PASSWORD").to_string(),
-            ),
-            (
-                "MATOMO_LOGIN",
-                self.var("MATOMO_SUPERUSER_LOGIN").to_string(),
-            ),
+            ("MATOMO_PASSWORD", self.var("MATOMO_SUPERUSER_PASSWORD")),
+            ("MATOMO_LOGIN", self.var("MATOMO_SUPERUSER_LOGIN")),
         ]
     }
 
@@ -280,38 +274,26 @@ impl Kit {
 
     /// The Live plugin's system settings (`disable_visitor_log`, `disable_visitor_profile`).
     pub fn instance_visitor_log(&self) -> (bool, bool) {
-        let settings = self.api("CorePluginsAdmin.getSystemSettings", &[]);
-        let mut out = (false, false);
-        for plugin in crate::readback::items(&settings) {
-            if plugin.get("pluginName").and_then(Value::as_str) != Some("Live") {
-                continue;
-            }
-            for setting in crate::readback::items(&plugin["settings"]) {
-                let on = setting["value"] == Value::Bool(true) || setting["value"] == 1;
-                match setting["name"].as_str() {
-                    Some("disable_visitor_log") => out.0 = on,
-                    Some("disable_visitor_profile") => out.1 = on,
-                    _ => {}
-                }
-            }
-        }
-        out
+        let live = live_switches(&self.api("CorePluginsAdmin.getSystemSettings", &[]));
+        let on = |name: &str| live.get(name).copied().unwrap_or(false);
+        (on("disable_visitor_log"), on("disable_visitor_profile"))
     }
 
     /// A site's Live settings as `getSiteSettings` lists them (absent: not listed).
     pub fn site_visitor_log(&self, id: u64) -> BTreeMap<String, bool> {
         let ids = id.to_string();
-        let settings = self.api("SitesManager.getSiteSettings", &[("idSite", &ids)]);
-        let mut out = BTreeMap::new();
-        for plugin in crate::readback::items(&settings) {
-            if plugin.get("pluginName").and_then(Value::as_str) != Some("Live") {
-                continue;
-            }
-            for setting in crate::readback::items(&plugin["settings"]) {
-                let on = setting["value"] == Value::Bool(true) || setting["value"] == 1;
-                out.insert(text(setting, "name"), on);
-            }
-        }
-        out
+        live_switches(&self.api("SitesManager.getSiteSettings", &[("idSite", &ids)]))
     }
+}
+
+/// The Live plugin's switches in a settings answer (plugin sections of named values).
+fn live_switches(settings: &Value) -> BTreeMap<String, bool> {
+    crate::readback::items(settings)
+        .filter(|plugin| plugin.get("pluginName").and_then(Value::as_str) == Some("Live"))
+        .flat_map(|plugin| crate::readback::items(&plugin["settings"]))
+        .map(|setting| {
+            let on = setting["value"] == Value::Bool(true) || setting["value"] == 1;
+            (text(setting, "name"), on)
+        })
+        .collect()
 }

@@ -58,8 +58,7 @@ fn instance_settings_converge_and_read_back() {
     let Some(kit) = Kit::get() else { return };
     let _instance = kit.instance_lock();
     let work = Workdir::new();
-    let env = kit.password_env();
-    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let envs = kit.password_env();
 
     work.set_config(STEP_1);
     kit.apply_converges(&work, &envs);
@@ -148,8 +147,7 @@ fn matomo_recommended_exclusion_list_converges() {
     let Some(kit) = Kit::get() else { return };
     let _instance = kit.instance_lock();
     let work = Workdir::new();
-    let env = kit.password_env();
-    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let envs = kit.password_env();
     // Under the cnil-exemption profile, a left-out list is Matomo's recommended one.
     work.set_config(
         r#"
@@ -181,8 +179,7 @@ instance:
 fn visitor_log_at_both_levels() {
     let Some(kit) = Kit::get() else { return };
     let _instance = kit.instance_lock();
-    let env = kit.password_env();
-    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let envs = kit.password_env();
     let tag = unique("vlog");
     let work = Workdir::new();
     let sites = |log: &str| {
@@ -326,8 +323,7 @@ fn randomize_config_id_is_kept_and_asks_for_the_password() {
 fn the_shared_instance_example_converges() {
     let Some(kit) = Kit::get() else { return };
     let _instance = kit.instance_lock();
-    let env = kit.password_env();
-    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let envs = kit.password_env();
     let work = Workdir::new();
     // The example's ids belong to its own instance: sites are bound by URL here.
     let example = crate::common::repo_root().join("examples/shared-instance");
@@ -378,8 +374,7 @@ fn a_custom_list_equal_to_the_recommended_one_is_repaired() {
         return;
     }
     let _instance = kit.instance_lock();
-    let env = kit.password_env();
-    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let envs = kit.password_env();
     let names = text(
         &kit.api("SitesManager.getExcludedQueryParametersGlobal", &[]),
         "value",

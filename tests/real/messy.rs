@@ -21,8 +21,7 @@ fn messy_kit() -> Option<Kit> {
 fn messy_import_all_then_plan_has_no_changes() {
     let Some(kit) = messy_kit() else { return };
     let _instance = kit.instance_lock();
-    let env = kit.password_env();
-    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let envs = kit.password_env();
     let work = Workdir::new();
     std::fs::create_dir_all(work.join("matomo")).expect("mkdir");
     let import = kit.run(&work, &envs, &["import", "--all", "-o", "matomo"]);
