@@ -14,6 +14,7 @@ pub mod files;
 pub mod import;
 pub mod live;
 pub mod matomo;
+pub mod personal_data;
 pub mod plan;
 pub mod policy;
 pub mod render;

@@ -24,23 +24,6 @@ pub struct SnippetInput {
     pub do_not_track: bool,
 }
 
-/// Query parameters whose presence in a page URL keeps `@socialgouv/matomo-next` from
-/// tracking the page (`excludeUrlsPatterns`).
-const PII_URL_PARAMETERS: &[&str] = &[
-    "email",
-    "mail",
-    "name",
-    "firstname",
-    "lastname",
-    "phone",
-    "tel",
-    "token",
-    "password",
-    "user",
-    "username",
-    "login",
-];
-
 /// The tracking code and the opt-out code of `flavour` for the site described by `input`.
 pub fn snippet(flavour: SnippetFlavour, input: &SnippetInput) -> String {
     match flavour {
@@ -233,7 +216,7 @@ fn matomo_next(input: &SnippetInput) -> String {
     }
     out.push_str(&format!(
         "  // Pages whose URL carries personal data are not tracked.\n  excludeUrlsPatterns: [/[?&]({})=/i],\n",
-        PII_URL_PARAMETERS.join("|")
+        crate::personal_data::TRACKER_EXCLUDED_URL_PARAMETERS.join("|")
     ));
     let domains = domains(&input.site_urls);
     if !domains.is_empty() || input.do_not_track {

@@ -8,7 +8,7 @@ use assert_cmd::Command;
 use fake_matomo::{FakeMatomo, SUPERUSER_TOKEN, Seed, Site, VersionMode};
 use pretty_assertions::assert_eq;
 
-const PII: &str = include_str!("../src/policy/matomo_recommended_pii.txt");
+const PII: &str = include_str!("../src/personal_data/matomo_recommended.txt");
 
 /// Matomo's recommended personal-data list, comma separated (as the option stores it).
 fn recommended_pii() -> String {

@@ -72,7 +72,7 @@ fn shared_instance_seed() -> Seed {
     // Drifted instance settings: a missing IP range, the visits log left on. The
     // query-parameter list is Matomo's recommended personal-data list.
     s.options.excluded_query_parameters_global =
-        Some(matoform::policy::recommended_pii_parameters().join(","));
+        Some(matoform::personal_data::matomo_recommended().join(","));
     s.options.query_param_exclusion_type = "matomo_recommended_pii".into();
     s.options.excluded_ips_global = Some("10.0.0.0/8,172.16.*.*".into());
     s.options.excluded_user_agents_global = Some("UptimeRobot,StatusCake".into());

@@ -99,7 +99,7 @@ fn varied_seed(version: VersionMode, compliant: bool) -> Seed {
     s.options.live_disable_visitor_log = compliant;
     s.options.live_disable_visitor_profile = compliant;
     if compliant {
-        let pii = matoform::policy::recommended_pii_parameters().join(",");
+        let pii = matoform::personal_data::matomo_recommended().join(",");
         s.options.excluded_query_parameters_global = Some(pii);
         s.options.query_param_exclusion_type = "matomo_recommended_pii".into();
         s.options.anonymisation = Anonymisation {

@@ -23,7 +23,7 @@ fn matoform(today: &str) -> Command {
 /// query parameters globally (so `cnil.url-pii` has nothing to say).
 fn fake_with_pii_exclusions() -> FakeMatomo {
     let fake = FakeMatomo::start(Seed::empty());
-    let list = matoform::policy::recommended_pii_parameters().join(",");
+    let list = matoform::personal_data::matomo_recommended().join(",");
     fake.update(|s| s.options.excluded_query_parameters_global = Some(list));
     fake
 }

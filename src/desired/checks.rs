@@ -465,7 +465,7 @@ fn check_compliance_conflicts(checker: &mut Checker, instance: &serde_json::Map<
             .filter_map(Value::as_str)
             .map(str::trim)
             .collect();
-        let recommended = crate::policy::recommended_pii_parameters();
+        let recommended = crate::personal_data::matomo_recommended();
         let recommended: BTreeSet<&str> = recommended.iter().map(String::as_str).collect();
         if given != recommended {
             checker.push(

@@ -330,7 +330,7 @@ pub const RECOMMENDED_PII: &str = "matomo_recommended_pii";
 pub fn query_parameters_type(list: &[String]) -> &'static str {
     if list.is_empty() {
         "common_session_parameters"
-    } else if crate::policy::is_recommended_pii(list) {
+    } else if crate::personal_data::is_matomo_recommended(list) {
         RECOMMENDED_PII
     } else {
         "custom"
@@ -924,7 +924,7 @@ mod tests {
     #[test]
     fn recommended_pii_list_is_sent_as_matomo_s_own_type() {
         let exclusions = ExclusionsState {
-            query_parameters: crate::policy::recommended_pii_parameters(),
+            query_parameters: crate::personal_data::matomo_recommended(),
             ..ExclusionsState::default()
         };
         let calls = set_global_exclusions(Some("5.7.0"), &exclusions);

@@ -8,29 +8,6 @@ use crate::desired::model::{
 
 use super::profile::Thresholds;
 
-/// Matomo's recommended personal-data query parameters, one a line (`#` starts a comment).
-const RECOMMENDED_PII: &str = include_str!("matomo_recommended_pii.txt");
-
-/// Matomo's recommended personal-data query parameters (`[SitesManager] CommonPIIParams`,
-/// as Matomo 5.7 lists them), in Matomo's order, without empty names.
-pub fn recommended_pii_parameters() -> Vec<String> {
-    recommended_lines().map(str::to_owned).collect()
-}
-
-/// True when a list is exactly Matomo's recommended personal-data list (as a set,
-/// entries trimmed).
-pub fn is_recommended_pii(list: &[String]) -> bool {
-    let given: std::collections::BTreeSet<&str> = list.iter().map(|s| s.trim()).collect();
-    given == recommended_lines().collect()
-}
-
-fn recommended_lines() -> impl Iterator<Item = &'static str> {
-    RECOMMENDED_PII
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-}
-
 /// The desired state with the policy's defaults filled in.
 ///
 /// Under `profile: cnil-exemption` (the default) every site setting the policy cares
@@ -93,7 +70,7 @@ fn fill_instance(instance: &mut Instance, t: &Thresholds) {
         .get_or_insert_with(GlobalExclusions::default);
     exclusions
         .query_parameters
-        .get_or_insert_with(recommended_pii_parameters);
+        .get_or_insert_with(crate::personal_data::matomo_recommended);
 
     fill_visitor_log(&mut instance.visitor_log);
 }
@@ -131,7 +108,7 @@ mod tests {
             .filter(|n| !n.is_empty())
             .map(str::to_owned)
             .collect();
-        assert_eq!(recommended_pii_parameters(), expected);
+        assert_eq!(crate::personal_data::matomo_recommended(), expected);
         assert_eq!(expected.len(), 158);
     }
 
@@ -190,7 +167,7 @@ mod tests {
             .exclusions
             .and_then(|e| e.query_parameters)
             .expect("query parameters filled");
-        assert_eq!(params, recommended_pii_parameters());
+        assert_eq!(params, crate::personal_data::matomo_recommended());
         assert_eq!(
             instance.visitor_log,
             Some(VisitorLog {

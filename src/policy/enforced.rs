@@ -34,7 +34,7 @@ pub fn effective_under_compliance_mode(config: &Config) -> Config {
                 .max(ReferrerAnonymisation::ExcludePath),
         );
         let exclusions = instance.exclusions.get_or_insert_with(Default::default);
-        exclusions.query_parameters = Some(crate::policy::recommended_pii_parameters());
+        exclusions.query_parameters = Some(crate::personal_data::matomo_recommended());
         let log = instance.visitor_log.get_or_insert_with(VisitorLog::default);
         log.disabled = Some(true);
         let retention = instance.retention.get_or_insert_with(Retention::default);

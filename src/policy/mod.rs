@@ -18,7 +18,7 @@ use crate::desired::model::Config;
 
 pub use audit::{AuditReport, SiteAuditRow, audit};
 pub use baseline::{Baseline, apply_baseline};
-pub use defaults::{effective, is_recommended_pii, recommended_pii_parameters};
+pub use defaults::effective;
 pub use profile::Thresholds;
 pub use rules::{RULES, Rule};
 pub use waivers::apply_waivers;

@@ -286,62 +286,6 @@ fn get(id: &str) -> &'static Rule {
     rule(id).unwrap_or(&RULES[0])
 }
 
-/// Query parameters that commonly carry personal data; a site whose exclusions miss
-/// any of them gets a `cnil.url-pii` warning. All are in Matomo's recommended list.
-pub const COMMON_PII_PARAMETERS: &[&str] = &[
-    "address",
-    "adresse",
-    "dob",
-    "email",
-    "firstname",
-    "iban",
-    "lastname",
-    "login",
-    "mail",
-    "mobile",
-    "name",
-    "pass",
-    "password",
-    "phone",
-    "ssn",
-    "surname",
-    "tel",
-    "telephone",
-    "token",
-    "token_auth",
-    "user",
-    "username",
-];
-
-/// Words that, in a custom dimension's name, suggest personal data.
-const PII_WORDS: &[&str] = &[
-    "address",
-    "adresse",
-    "birthday",
-    "birthdate",
-    "courriel",
-    "email",
-    "firstname",
-    "ip",
-    "lastname",
-    "login",
-    "mail",
-    "name",
-    "naissance",
-    "nom",
-    "phone",
-    "prenom",
-    "prénom",
-    "surname",
-    "tel",
-    "telephone",
-    "téléphone",
-    "user",
-    "userid",
-    "username",
-    "utilisateur",
-];
-
 /// Second-level suffixes under which a registrable domain has three labels.
 const SECOND_LEVEL_SUFFIXES: &[&str] = &[
     "ac.uk",
@@ -592,8 +536,8 @@ fn check_site(key: &str, site: &Site, instance: Option<&Instance>, out: &mut Vec
 
     if let Some(dimensions) = &site.custom_dimensions {
         for (dim_key, dimension) in dimensions.iter().filter(|(_, d)| d.active) {
-            let mut words: BTreeSet<&str> = pii_words(&dimension.name);
-            words.extend(pii_words(dim_key));
+            let mut words: BTreeSet<&str> = crate::personal_data::dimension_words(&dimension.name);
+            words.extend(crate::personal_data::dimension_words(dim_key));
             if !words.is_empty() {
                 let list: Vec<&str> = words.into_iter().collect();
                 out.push(get("cnil.custom-dimension-pii").finding(
@@ -638,7 +582,7 @@ fn check_url_pii(
         .flatten()
         .map(|name| name.trim().to_lowercase())
         .collect();
-    let missing: Vec<&str> = COMMON_PII_PARAMETERS
+    let missing: Vec<&str> = crate::personal_data::COMMON_URL_PARAMETERS
         .iter()
         .copied()
         .filter(|name| !excluded.contains(*name))
@@ -655,55 +599,6 @@ fn check_url_pii(
             missing.join(", ")
         ),
     ));
-}
-
-/// Words of [`PII_WORDS`] that also name things other than people ("Nom de la
-/// démarche", "Page name", "Type d'utilisateur"): they count only when the name has
-/// none of the [`OBJECT_WORDS`].
-const AMBIGUOUS_PII_WORDS: &[&str] = &["name", "nom", "user", "utilisateur"];
-
-/// Words that make a dimension name about a thing, not a person.
-const OBJECT_WORDS: &[&str] = &[
-    "article",
-    "campagne",
-    "campaign",
-    "categorie",
-    "catégorie",
-    "category",
-    "contenu",
-    "content",
-    "demarche",
-    "démarche",
-    "event",
-    "evenement",
-    "événement",
-    "form",
-    "formulaire",
-    "page",
-    "product",
-    "produit",
-    "profil",
-    "profile",
-    "rubrique",
-    "section",
-    "service",
-    "site",
-    "template",
-    "theme",
-    "thème",
-    "type",
-];
-
-/// The words of `name` that suggest personal data (lower case, split on non-alphanumerics).
-fn pii_words(name: &str) -> BTreeSet<&'static str> {
-    let lower = name.to_lowercase();
-    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).collect();
-    let about_a_thing = words.iter().any(|w| OBJECT_WORDS.contains(w));
-    words
-        .iter()
-        .filter_map(|word| PII_WORDS.iter().copied().find(|w| w == word))
-        .filter(|w| !(about_a_thing && AMBIGUOUS_PII_WORDS.contains(w)))
-        .collect()
 }
 
 /// The host of a site URL (the URL may lack its scheme), lower case.
@@ -753,7 +648,7 @@ mod tests {
         AnonymizeIp, CustomDimension, DimensionScope, GlobalExclusions, Privacy, RawDataRetention,
         Retention, SiteExclusions, VisitorLog,
     };
-    use crate::policy::defaults::{effective, recommended_pii_parameters};
+    use crate::policy::defaults::effective;
 
     fn site() -> Site {
         Site {
@@ -842,14 +737,6 @@ mod tests {
             };
             let row = format!("| `{}` | {severity} |", rule.id);
             assert!(docs.contains(&row), "docs/policy.md lacks the row {row}");
-        }
-    }
-
-    #[test]
-    fn common_pii_parameters_are_in_matomo_list() {
-        let matomo = recommended_pii_parameters();
-        for name in COMMON_PII_PARAMETERS {
-            assert!(matomo.iter().any(|m| m == name), "{name}");
         }
     }
 
@@ -1039,7 +926,7 @@ mod tests {
             });
             blog(c).exclusions = Some(SiteExclusions {
                 query_parameters: Some(
-                    COMMON_PII_PARAMETERS
+                    crate::personal_data::COMMON_URL_PARAMETERS
                         .iter()
                         .filter(|n| !["email", "phone", "token"].contains(n))
                         .map(|n| n.to_uppercase())

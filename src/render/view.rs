@@ -101,7 +101,7 @@ pub(crate) fn field_view(field: &FieldChange) -> FieldView {
             .iter()
             .filter_map(|v| v.as_str().map(String::from))
             .collect();
-        crate::policy::is_recommended_pii(&names).then(|| {
+        crate::personal_data::is_matomo_recommended(&names).then(|| {
             Value::String(format!(
                 "(Matomo's recommended personal-data list, {} names)",
                 names.len()
@@ -438,7 +438,7 @@ mod tests {
 
     #[test]
     fn matomo_s_recommended_list_is_one_named_value() {
-        let recommended = crate::policy::recommended_pii_parameters();
+        let recommended = crate::personal_data::matomo_recommended();
         let view = field_view(&field(
             Some(serde_json::json!(["email", "nom"])),
             Some(serde_json::json!(recommended)),
