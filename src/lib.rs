@@ -18,6 +18,7 @@ pub mod personal_data;
 pub mod plan;
 pub mod policy;
 pub mod render;
+pub mod scan;
 pub mod schema;
 pub mod snippet;
 
