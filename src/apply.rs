@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::desired::model::ComplianceMode;
 use crate::live::MatomoInfo;
 use crate::matomo::{Client, MatomoError};
-use crate::plan::{Action, Change, Plan, Resource};
+use crate::plan::{Action, Address, Change, Plan, Resource};
 
 /// What happened to one change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -57,7 +57,7 @@ impl Report {
         let created: BTreeMap<String, u64> = self
             .created_sites
             .iter()
-            .map(|(key, id)| (format!("site[{key}]"), *id))
+            .map(|(key, id)| (Address::site(key).to_string(), *id))
             .collect();
         let mut out = String::new();
         for (address, status) in &self.entries {
@@ -159,7 +159,7 @@ async fn run_group(
                 }
             }
         };
-        (options.progress)(&change.address, &status);
+        (options.progress)(&change.address.to_string(), &status);
         if let Ok(mut report) = report.lock() {
             if change.action == Action::Create {
                 if let (Some(Resource::Site(_)), Some(key), Some(id)) =
@@ -170,7 +170,7 @@ async fn run_group(
                     }
                 }
             }
-            report.entries.insert(change.address.clone(), status);
+            report.entries.insert(change.address.to_string(), status);
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::apply::{ApplyOptions, Progress, Status};
 use crate::cli::{ApplyArgs, Format};
 use crate::exit::{Outcome, Reported};
 use crate::live::MatomoInfo;
-use crate::plan::{Action, Change, Plan, Resource, safety};
+use crate::plan::{Action, Address, Change, Plan, Resource, safety};
 
 /// Runs `apply`.
 pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
@@ -172,13 +172,12 @@ fn check_saved(
         );
     }
     let mut moved = Vec::new();
-    let in_selection = |address: &str| {
+    // A site's objects: the site itself, its goals and its dimensions.
+    let in_selection = |address: &Address| {
         selected.is_empty()
-            || selected.iter().any(|key| {
-                address
-                    .strip_prefix(&format!("site[{key}]"))
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-            })
+            || address
+                .site_key()
+                .is_some_and(|key| selected.iter().any(|k| k == key))
     };
     for (address, fingerprint) in &saved.fingerprints {
         if !in_selection(address) {
@@ -186,7 +185,7 @@ fn check_saved(
         }
         match fresh.fingerprints.get(address) {
             Some(now) if now == fingerprint => {}
-            Some(_) => moved.push(address.clone()),
+            Some(_) => moved.push(address.to_string()),
             None => moved.push(format!("{address} (no longer read)")),
         }
     }
@@ -199,17 +198,32 @@ fn check_saved(
     Ok(())
 }
 
+/// Whether only a superuser may make this change. Every kind of object is named (no
+/// default): a new kind does not compile until someone decides.
 fn needs_superuser(change: &Change) -> bool {
-    match (
-        &change.action,
-        change.after.as_ref().or(change.before.as_ref()),
-    ) {
-        (Action::Create | Action::Delete, Some(Resource::Site(_))) => true,
-        (_, Some(Resource::Site(_) | Resource::Goal(_) | Resource::CustomDimension(_))) => change
+    // A site's group and compliance mode are superuser settings, even on a site the
+    // token administers.
+    let superuser_fields = || {
+        change
             .fields
             .iter()
-            .any(|f| f.name == "group" || f.name == "compliance_mode"),
-        _ => true,
+            .any(|f| f.name == "group" || f.name == "compliance_mode")
+    };
+    let Some(resource) = change.after.as_ref().or(change.before.as_ref()) else {
+        return true;
+    };
+    match resource {
+        Resource::Site(_) => match change.action {
+            Action::Create | Action::Delete => true,
+            Action::Update => superuser_fields(),
+        },
+        Resource::Goal(_) | Resource::CustomDimension(_) => superuser_fields(),
+        Resource::Privacy(_)
+        | Resource::Retention(_)
+        | Resource::GlobalExclusions(_)
+        | Resource::VisitorLog(_)
+        | Resource::Defaults(_)
+        | Resource::ComplianceMode(_) => true,
     }
 }
 
@@ -226,9 +240,9 @@ fn refuse_unsafe(plan: &Plan, info: &MatomoInfo, force: bool) -> anyhow::Result<
     let all = || plan.changes.iter().chain(plan.asserted.iter());
     // The retention setters and the instance visitor log (a plugin system setting)
     // need the user's password even with a token.
-    let need_password: Vec<&str> = all()
+    let need_password: Vec<String> = all()
         .filter(|c| needs_password(c))
-        .map(|c| c.address.as_str())
+        .map(|c| c.address.to_string())
         .collect();
     if !need_password.is_empty() && no_password() {
         problems.push(format!(
@@ -237,9 +251,9 @@ fn refuse_unsafe(plan: &Plan, info: &MatomoInfo, force: bool) -> anyhow::Result<
         ));
     }
     if !info.superuser {
-        let denied: Vec<&str> = all()
+        let denied: Vec<String> = all()
             .filter(|c| needs_superuser(c))
-            .map(|c| c.address.as_str())
+            .map(|c| c.address.to_string())
             .collect();
         if !denied.is_empty() {
             problems.push(format!(
@@ -279,12 +293,22 @@ fn progress(total: usize) -> Progress {
 
 /// Whether Matomo asks for the user's password to make this change: the retention
 /// setters, the instance visitor log (a plugin system setting), and the privacy
-/// setter while randomize_config_id is on (5.7).
+/// setter while randomize_config_id is on (5.7). Every kind of object is named (no
+/// default): a new kind does not compile until someone decides.
 fn needs_password(change: &Change) -> bool {
-    matches!(
-        &change.after,
-        Some(Resource::Retention(_) | Resource::VisitorLog(_))
-    ) || matches!(&change.after, Some(Resource::Privacy(p)) if p.randomize_config_id == Some(true))
+    match &change.after {
+        None => false,
+        Some(Resource::Retention(_) | Resource::VisitorLog(_)) => true,
+        Some(Resource::Privacy(privacy)) => privacy.randomize_config_id == Some(true),
+        Some(
+            Resource::Site(_)
+            | Resource::Goal(_)
+            | Resource::CustomDimension(_)
+            | Resource::GlobalExclusions(_)
+            | Resource::Defaults(_)
+            | Resource::ComplianceMode(_),
+        ) => false,
+    }
 }
 
 /// `MATOMO_PASSWORD` is unset or empty.

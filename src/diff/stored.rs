@@ -76,6 +76,22 @@ pub fn list(live: &[String], desired: &[String]) -> Vec<String> {
     }
 }
 
+/// Matomo's type for its recommended personal-data list of query parameters.
+const RECOMMENDED_PII: &str = "matomo_recommended_pii";
+
+/// The type Matomo 5.2+ stores with a global query-parameter list written as `list`:
+/// none, Matomo's recommended list, or a custom one. The diff compares it; the client
+/// sends it (`SitesManager.setGlobalQueryParamExclusion`).
+pub fn query_parameters_type(list: &[String]) -> &'static str {
+    if list.is_empty() {
+        "common_session_parameters"
+    } else if crate::personal_data::is_matomo_recommended(list) {
+        RECOMMENDED_PII
+    } else {
+        "custom"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -293,7 +293,7 @@ pub fn set_global_exclusions(version: Option<&str>, exclusions: &ExclusionsState
         // The type follows the list: Matomo's own type for its recommended list, which
         // its cnil_v1 check requires (a custom list with the same names would read the
         // same but fail that check).
-        let kind = query_parameters_type(&exclusions.query_parameters);
+        let kind = crate::diff::stored::query_parameters_type(&exclusions.query_parameters);
         query.params.push("exclusionType", kind);
         if kind == "custom" {
             query.params.push(
@@ -320,21 +320,6 @@ pub fn set_global_exclusions(version: Option<&str>, exclusions: &ExclusionsState
         .global_list("excludedReferrers", &exclusions.referrers);
     calls.push(referrers);
     calls
-}
-
-/// Matomo's type for its recommended personal-data list of query parameters.
-pub const RECOMMENDED_PII: &str = "matomo_recommended_pii";
-
-/// The type Matomo 5.2+ stores with a global query-parameter list written as `list`:
-/// none, Matomo's recommended list, or a custom one.
-pub fn query_parameters_type(list: &[String]) -> &'static str {
-    if list.is_empty() {
-        "common_session_parameters"
-    } else if crate::personal_data::is_matomo_recommended(list) {
-        RECOMMENDED_PII
-    } else {
-        "custom"
-    }
 }
 
 /// Instance-wide visitor log: `CorePluginsAdmin.setSystemSettings` with the Live plugin's

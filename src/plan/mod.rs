@@ -10,10 +10,12 @@
 //! - `update`: both present; `after` is the complete object to write;
 //! - `delete`: `before` is the object removed, `after` is `None`.
 
+pub mod address;
 pub mod fields;
 pub mod file;
 pub mod safety;
 
+pub use address::{Address, InstanceSetting, Ref};
 pub use fields::field_changes;
 
 use std::collections::BTreeMap;
@@ -73,7 +75,7 @@ pub struct Plan {
     /// Fingerprint (SHA-256 of canonical JSON) of each live object the plan read,
     /// by address; `absent` for an object that did not exist.
     #[serde(default)]
-    pub fingerprints: BTreeMap<String, String>,
+    pub fingerprints: BTreeMap<Address, String>,
     /// Non-policy warnings (unreadable settings, skipped objects…).
     #[serde(default)]
     pub warnings: Vec<String>,
@@ -141,8 +143,8 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Change {
     /// Address: `site[key]`, `site[key].goal[key]`, `site[key].custom_dimension[key]`,
-    /// `instance.privacy`, `instance.retention`, …
-    pub address: String,
+    /// `instance.privacy`, `instance.retention`, … (a string in the JSON).
+    pub address: Address,
     /// The action.
     pub action: Action,
     /// Key of the site the change belongs to (`None` for instance settings).
@@ -272,10 +274,10 @@ impl Plan {
         self.changes.sort_by(|a, b| {
             a.action
                 .cmp(&b.action)
-                .then_with(|| address_order(&a.address, &b.address))
+                .then_with(|| address_order(&a.address.to_string(), &b.address.to_string()))
         });
         self.asserted
-            .sort_by(|a, b| address_order(&a.address, &b.address));
+            .sort_by(|a, b| address_order(&a.address.to_string(), &b.address.to_string()));
     }
 }
 

@@ -248,7 +248,7 @@ fn diff_rows(old: &[String], new: &[String]) -> Vec<(Mark, String)> {
 /// The title of a change: its address, the Matomo id of the object when it exists,
 /// and what a custom dimension "delete" means.
 pub(crate) fn change_title(change: &Change) -> String {
-    let mut title = change.address.clone();
+    let mut title = change.address.to_string();
     let id = change
         .before
         .as_ref()
