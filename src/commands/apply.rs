@@ -317,3 +317,123 @@ fn no_password() -> bool {
         .map(|p| p.is_empty())
         .unwrap_or(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::GoalState;
+    use crate::plan::{FieldChange, InstanceSetting};
+
+    fn plan_with(fingerprints: &[(&str, &str)]) -> Plan {
+        Plan {
+            matomo: crate::plan::PlanTarget {
+                url: "https://matomo.example.org".into(),
+                version: "5.7.0".into(),
+            },
+            fingerprints: fingerprints
+                .iter()
+                .map(|(a, f)| (a.parse().expect("address"), f.to_string()))
+                .collect(),
+            ..Plan::default()
+        }
+    }
+
+    #[test]
+    fn a_saved_plan_is_stale_only_for_the_selected_sites_objects() {
+        let info = MatomoInfo {
+            url: "https://matomo.example.org/".into(),
+            ..MatomoInfo::default()
+        };
+        let saved = plan_with(&[
+            ("instance.privacy", "1"),
+            ("site[a]", "1"),
+            ("site[a].goal[x]", "1"),
+            ("site[ab]", "1"),
+            ("site[b].custom_dimension[#3]", "1"),
+        ]);
+        let fresh = plan_with(&[
+            ("instance.privacy", "2"),
+            ("site[a]", "1"),
+            ("site[a].goal[x]", "2"),
+            ("site[ab]", "2"),
+        ]);
+        let stale = |selected: &[&str]| {
+            let selected: Vec<String> = selected.iter().map(|s| s.to_string()).collect();
+            check_saved(&saved, &fresh, &info, &selected)
+                .map_err(|e| e.to_string())
+                .err()
+        };
+        assert_eq!(
+            stale(&["a"]).as_deref(),
+            Some(
+                "the plan is stale: site[a].goal[x] changed since the plan was made; run plan again"
+            )
+        );
+        assert_eq!(stale(&["c"]), None);
+        assert_eq!(
+            stale(&[]).as_deref(),
+            Some(
+                "the plan is stale: instance.privacy, site[a].goal[x], site[ab], site[b].custom_dimension[#3] (no longer read) changed since the plan was made; run plan again"
+            )
+        );
+    }
+
+    fn change(address: Address, action: Action, resource: Resource, fields: &[&str]) -> Change {
+        Change {
+            address,
+            action,
+            site: None,
+            site_id: None,
+            before: None,
+            after: Some(resource),
+            fields: fields
+                .iter()
+                .map(|name| FieldChange {
+                    name: name.to_string(),
+                    before: None,
+                    after: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_site_admin_may_change_sites_but_not_create_them_nor_touch_the_instance() {
+        let site = || Resource::Site(Box::default());
+        let a = Address::site("a");
+        assert!(!needs_superuser(&change(
+            a.clone(),
+            Action::Update,
+            site(),
+            &["name"]
+        )));
+        assert!(needs_superuser(&change(
+            a.clone(),
+            Action::Update,
+            site(),
+            &["group"]
+        )));
+        assert!(needs_superuser(&change(
+            a.clone(),
+            Action::Create,
+            site(),
+            &[]
+        )));
+        let goal = Address::Goal {
+            site: "a".into(),
+            goal: crate::plan::Ref::Key("x".into()),
+        };
+        assert!(!needs_superuser(&change(
+            goal,
+            Action::Create,
+            Resource::Goal(GoalState::default()),
+            &["name"]
+        )));
+        assert!(needs_superuser(&change(
+            Address::Instance(InstanceSetting::ComplianceMode),
+            Action::Update,
+            Resource::ComplianceMode(crate::desired::model::ComplianceMode::Off),
+            &[]
+        )));
+    }
+}

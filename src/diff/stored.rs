@@ -132,4 +132,10 @@ mod tests {
         assert_eq!(text("  Démarche \t"), "Démarche");
         assert_eq!(text("\u{a0}Nom\u{a0}"), "\u{a0}Nom\u{a0}");
     }
+
+    #[test]
+    fn the_query_parameter_type_follows_the_list() {
+        assert_eq!(query_parameters_type(&[]), "common_session_parameters");
+        assert_eq!(query_parameters_type(&strings(&["email"])), "custom");
+    }
 }

@@ -226,8 +226,8 @@ impl Plan {
 
     /// Moves the `fix` and `source` that findings share with the first finding of their
     /// rule into [`Plan::rules`], leaving them empty on the findings (a finding whose
-    /// fix or source differs keeps its own). Nothing is lost: [`Plan::fix_of`] and
-    /// [`Plan::source_of`] give them back.
+    /// fix or source differs keeps its own). Nothing is lost: [`Plan::fix_of`] gives
+    /// the fix back, `rules` the source.
     pub fn index_rules(&mut self) {
         for finding in &mut self.findings {
             if finding.fix.is_empty() && finding.source.is_empty() {
@@ -255,17 +255,6 @@ impl Plan {
                 .map_or("", |note| note.fix.as_str())
         } else {
             &finding.fix
-        }
-    }
-
-    /// The source of a finding: its own, else its rule's.
-    pub fn source_of<'a>(&'a self, finding: &'a Finding) -> &'a str {
-        if finding.source.is_empty() {
-            self.rules
-                .get(&finding.rule)
-                .map_or("", |note| note.source.as_str())
-        } else {
-            &finding.source
         }
     }
 

@@ -9,7 +9,7 @@ use crate::desired::model::{CustomDimension, DimensionScope};
 use crate::live::{DimensionSlots, DimensionState, SiteState};
 use crate::plan::{Address, Ref, Resource};
 
-use super::{Bound, Child, Unlisted};
+use super::{Bound, Child, Unlisted, Updated};
 
 /// A site's custom dimensions.
 pub(in crate::diff) struct Dimensions;
@@ -52,24 +52,27 @@ impl Child for Dimensions {
         address: &Address,
         dimension: &CustomDimension,
         live: &DimensionState,
-    ) -> Result<Option<(DimensionState, DimensionState)>, String> {
+    ) -> Updated<DimensionState> {
         if live.scope != dimension.scope {
-            return Err(format!(
+            return Updated::Refused(format!(
                 "{address}: the scope of a custom dimension cannot change ({:?} live, {:?} configured); give the new dimension another key and set `active: false` on the old one",
                 live.scope, dimension.scope
             ));
         }
         let after = dimension_state(dimension, live.id);
         if *live == after {
-            return Ok(None);
+            return Updated::Same;
         }
         // Matomo checks the name on every write: a legacy name fails it.
         if let Some((reason, fix)) = dimension_name_problem(&after.name) {
-            return Err(format!(
+            return Updated::Refused(format!(
                 "{address}: this change cannot be applied, Matomo checks the name with every change: {reason}; {fix}"
             ));
         }
-        Ok(Some((live.clone(), after)))
+        Updated::Changed {
+            before: live.clone(),
+            after,
+        }
     }
 
     fn unlisted(address: &Address, id: u64, live: &DimensionState) -> Unlisted<DimensionState> {

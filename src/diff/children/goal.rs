@@ -7,7 +7,7 @@ use crate::desired::model::{Goal, MatchAttribute};
 use crate::live::{GoalState, SiteState};
 use crate::plan::{Address, Ref, Resource};
 
-use super::{Child, Unlisted};
+use super::{Child, Unlisted, Updated};
 
 /// A site's goals.
 pub(in crate::diff) struct Goals;
@@ -46,14 +46,14 @@ impl Child for Goals {
         goal_state(goal, 0)
     }
 
-    fn updated(
-        _address: &Address,
-        goal: &Goal,
-        live: &GoalState,
-    ) -> Result<Option<(GoalState, GoalState)>, String> {
+    fn updated(_address: &Address, goal: &Goal, live: &GoalState) -> Updated<GoalState> {
         let before = normalized_goal(live);
         let after = goal_state(goal, live.id);
-        Ok((before != after).then_some((before, after)))
+        if before == after {
+            Updated::Same
+        } else {
+            Updated::Changed { before, after }
+        }
     }
 
     fn unlisted(address: &Address, _id: u64, live: &GoalState) -> Unlisted<GoalState> {

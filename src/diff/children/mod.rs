@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::live::SiteState;
-use crate::plan::{Action, Address, Change, Ref, Resource};
+use crate::plan::{Action, Address, Change, FieldChange, Ref, Resource};
 
 use super::{ABSENT, Diff, changed_fields, created_fields, fields_of, fingerprint};
 
@@ -47,13 +47,12 @@ pub(super) trait Child {
     fn resource(state: Self::Live) -> Resource;
     /// The child to create, as Matomo would store it (id 0).
     fn created(desired: &Self::Desired) -> Self::Live;
-    /// The update of a bound child: `None` when it already matches, the live child as
-    /// compared and the child to write otherwise; an error when it cannot be applied.
+    /// A bound child compared with its live child.
     fn updated(
         address: &Address,
         desired: &Self::Desired,
         live: &Self::Live,
-    ) -> Result<Option<(Self::Live, Self::Live)>, String>;
+    ) -> Updated<Self::Live>;
     /// What becomes of a live child the configuration does not list.
     fn unlisted(address: &Address, id: u64, live: &Self::Live) -> Unlisted<Self::Live>;
 
@@ -68,6 +67,21 @@ pub(super) trait Child {
         _errors: &mut Vec<String>,
     ) {
     }
+}
+
+/// A bound child compared with its live child.
+pub(super) enum Updated<L> {
+    /// It matches: nothing to do.
+    Same,
+    /// It differs: the live child as compared, and the child to write.
+    Changed {
+        /// The live child, as compared.
+        before: L,
+        /// The child to write.
+        after: L,
+    },
+    /// It differs but cannot be changed: this error.
+    Refused(String),
 }
 
 /// What becomes of a live child the configuration does not list.
@@ -131,14 +145,14 @@ pub(super) fn diff_children<C: Child>(
         out.fingerprints
             .insert(address.clone(), fingerprint(live_child));
         match C::updated(&address, child.desired, live_child) {
-            Ok(None) => {}
-            Ok(Some((before, after))) => out.changes.push(changes.update(
+            Updated::Same => {}
+            Updated::Changed { before, after } => out.changes.push(changes.update(
                 address,
                 Action::Update,
                 C::resource(before),
                 C::resource(after),
             )),
-            Err(error) => errors.push(error),
+            Updated::Refused(error) => errors.push(error),
         }
     }
     for (id, live_child) in live.iter().filter(|(id, _)| !used.contains(*id)) {
@@ -180,15 +194,10 @@ impl SiteChanges<'_> {
         &self,
         address: Address,
         action: Action,
+        fields: Vec<FieldChange>,
         before: Option<Resource>,
         after: Option<Resource>,
     ) -> Change {
-        let fields = match (&before, &after) {
-            (Some(b), Some(a)) => changed_fields(b, a),
-            (None, Some(a)) => created_fields(a),
-            (Some(b), None) => fields_of(b),
-            (None, None) => Vec::new(),
-        };
         Change {
             address,
             action,
@@ -202,7 +211,8 @@ impl SiteChanges<'_> {
 
     /// A created object.
     fn create(&self, address: Address, after: Resource) -> Change {
-        self.change(address, Action::Create, None, Some(after))
+        let fields = created_fields(&after);
+        self.change(address, Action::Create, fields, None, Some(after))
     }
 
     /// An object updated in place (also a dimension deactivated: `action` says which).
@@ -213,12 +223,14 @@ impl SiteChanges<'_> {
         before: Resource,
         after: Resource,
     ) -> Change {
-        self.change(address, action, Some(before), Some(after))
+        let fields = changed_fields(&before, &after);
+        self.change(address, action, fields, Some(before), Some(after))
     }
 
     /// A deleted object.
     fn delete(&self, address: Address, before: Resource) -> Change {
-        self.change(address, Action::Delete, Some(before), None)
+        let fields = fields_of(&before);
+        self.change(address, Action::Delete, fields, Some(before), None)
     }
 }
 
