@@ -455,6 +455,18 @@ fn reports_follow_limit_offset_and_answer_matomos_errors() {
         )),
         "Please specify a value for 'period'."
     );
+    // A `+` in a query shows as a space in the label, not in the stored URL (site 3 has site
+    // search off, so `s=` stays a page view).
+    fake.track(3, &Hit::page("/find?s=Jean+Dupont", "Find"))
+        .expect("tracked");
+    let rows = call(
+        &fake,
+        SUPERUSER_TOKEN,
+        "method=Actions.getPageUrls&idSite=3&period=month&date=today&flat=1",
+    );
+    assert_eq!(labels(&rows), ["/find?s=Jean Dupont"]);
+    assert_eq!(rows[0]["Actions_PageUrl"], "/find?s=Jean+Dupont");
+    assert!(rows[0].get("nb_uniq_visitors").is_none(), "{rows}");
     // Tracking does not reach a site the seed lacks.
     assert!(fake.track(4242, &Hit::page("/x", "x")).is_err());
 }

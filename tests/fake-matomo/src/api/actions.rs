@@ -5,7 +5,7 @@
 
 use super::report::{Metrics, Rows, number_subtables, segment1, segment2, sort_rows};
 use super::{Call, R, no_method};
-use crate::php::{htmlspecialchars, urldecode};
+use crate::php::{htmlspecialchars, urldecode, urlencode};
 use crate::tracking::ActionKind;
 use serde_json::{Map, Value as J, json};
 use std::collections::BTreeMap;
@@ -297,10 +297,7 @@ impl Folder {
             if !segment_op.is_empty() {
                 m.insert(
                     "segment".into(),
-                    json!(format!(
-                        "{segment_op}{}",
-                        crate::php::urlencode(&crate::php::urlencode(&prefix))
-                    )),
+                    json!(format!("{segment_op}{}", urlencode(&urlencode(&prefix)))),
                 );
             }
             m.insert("idsubdatatable".into(), json!(0));
