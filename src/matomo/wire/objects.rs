@@ -1,191 +1,222 @@
-//! Decoding of Matomo's answers into live-state values. Tolerant of every shape the
-//! recordings show (numbers as strings, 0/1 or true/false, lists as arrays or objects
-//! keyed by id); an unexpected shape is an error quoting the value, never a panic.
+//! Matomo's objects as its API answers them and its setters take them: a site, a goal,
+//! a custom dimension, the anonymisation settings, the data deletion settings, the Live
+//! plugin's switches, the compliance status. Plain values in Matomo's terms, decoded
+//! here from its JSON; `crate::live` translates them into the live state.
 
-use std::collections::BTreeMap;
-use std::fmt;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::{
+    WireError, WireResult, bool_of, comma_list_of, expected, f64_of, field, i64_of, list_items,
+    quote, require_object, string_of, u64_of,
+};
 use crate::desired::model::{
-    ComplianceMode, DimensionScope, Extraction, KeepUrlFragments, ReferrerAnonymisation,
-};
-use crate::live::{
-    DimensionSlots, DimensionState, ExclusionsState, GoalState, MatomoRequirement, PrivacyState,
-    SitePrivacyState, SiteSearchState, SiteState, VisitorLogState,
+    DimensionScope, Extraction, KeepUrlFragments, ReferrerAnonymisation, ReportsKeep,
 };
 
-/// An answer whose shape matoform does not recognise. The message says what was
-/// expected and quotes the start of the value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WireError(pub String);
-
-impl fmt::Display for WireError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// A site's base fields, as `SitesManager.getSiteFromId` / `getSitesWithAdminAccess`
+/// answer them and `addSite` / `updateSite` take them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Site {
+    /// `idsite` (0 for a site not created yet).
+    pub id: u64,
+    /// `name`.
+    pub name: String,
+    /// `main_url` first, then `alias_urls`.
+    pub urls: Vec<String>,
+    /// `timezone`.
+    pub timezone: String,
+    /// `currency`.
+    pub currency: String,
+    /// `type`.
+    pub site_type: String,
+    /// `group`.
+    pub group: String,
+    /// `ecommerce`.
+    pub ecommerce: bool,
+    /// `sitesearch` and its two parameter lists.
+    pub site_search: SiteSearch,
+    /// `exclude_unknown_urls`.
+    pub exclude_unknown_urls: bool,
+    /// `keep_url_fragment` (Matomo's code 0, 1, 2).
+    pub keep_url_fragments: KeepUrlFragments,
+    /// The site's four exclusion lists.
+    pub exclusions: ExclusionLists,
+    /// The Live plugin's switches, sent with a write as `settingValues[Live]` (`None`:
+    /// not sent). Never part of an answer: `getSiteSettings` gives them ([`live_switches`]).
+    pub live: Option<LiveSwitches>,
 }
 
-impl std::error::Error for WireError {}
-
-/// Decoding result.
-pub type WireResult<T> = Result<T, WireError>;
-
-/// The first 200 characters of a value's JSON text, for error messages.
-pub fn quote(value: &Value) -> String {
-    let text = value.to_string();
-    text.chars().take(200).collect()
+/// Site search: `sitesearch`, `sitesearch_keyword_parameters`,
+/// `sitesearch_category_parameters`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteSearch {
+    /// Search tracking on.
+    pub enabled: bool,
+    /// Keyword parameters.
+    pub keyword_parameters: Vec<String>,
+    /// Category parameters.
+    pub category_parameters: Vec<String>,
 }
 
-fn expected(what: &str, value: &Value) -> WireError {
-    WireError(format!("expected {what}, got {}", quote(value)))
+/// Four exclusion lists (IPs, query parameters, user agents, referrers), of a site or of
+/// the instance (the `…Global` getters and setters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExclusionLists {
+    /// Excluded IPs.
+    pub ips: Vec<String>,
+    /// Excluded query parameters.
+    pub query_parameters: Vec<String>,
+    /// Excluded user agents.
+    pub user_agents: Vec<String>,
+    /// Excluded referrers.
+    pub referrers: Vec<String>,
 }
 
-/// An unsigned integer from a JSON number or a numeric string.
-pub fn u64_of(value: &Value) -> WireResult<u64> {
-    match value {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| *f >= 0.0 && f.fract() == 0.0)
-                    .map(|f| f as u64)
-            })
-            .ok_or_else(|| expected("a non-negative integer", value)),
-        Value::String(s) => s
-            .trim()
-            .parse()
-            .map_err(|_| expected("a non-negative integer", value)),
-        _ => Err(expected("a non-negative integer", value)),
-    }
+/// The Live plugin's `disable_visitor_log` and `disable_visitor_profile` settings. A
+/// switch is `None` when Matomo leaves it out: for a site, the instance decides it (a
+/// site's switch is listed only while the instance leaves it to the site, and Matomo
+/// ignores it on save), so a write does not send it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LiveSwitches {
+    /// `disable_visitor_log`.
+    pub disable_visitor_log: Option<bool>,
+    /// `disable_visitor_profile`.
+    pub disable_visitor_profile: Option<bool>,
 }
 
-/// A signed integer from a JSON number or a numeric string.
-pub fn i64_of(value: &Value) -> WireResult<i64> {
-    match value {
-        Value::Number(n) => n.as_i64().ok_or_else(|| expected("an integer", value)),
-        Value::String(s) => s.trim().parse().map_err(|_| expected("an integer", value)),
-        _ => Err(expected("an integer", value)),
-    }
+/// A goal, as `Goals.getGoals` answers it and `addGoal` / `updateGoal` take it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Goal {
+    /// `idgoal` (0 for a goal not created yet).
+    pub id: u64,
+    /// `name`.
+    pub name: String,
+    /// `description`.
+    pub description: String,
+    /// `match_attribute`.
+    pub match_attribute: String,
+    /// `pattern` (empty for `manually`).
+    pub pattern: String,
+    /// `pattern_type` (empty for `manually`).
+    pub pattern_type: String,
+    /// `case_sensitive`.
+    pub case_sensitive: bool,
+    /// `allow_multiple`.
+    pub allow_multiple_conversions: bool,
+    /// `revenue`.
+    pub revenue: f64,
+    /// `event_value_as_revenue`.
+    pub use_event_value_as_revenue: bool,
 }
 
-/// A number from a JSON number or a numeric string (`""` reads as 0).
-pub fn f64_of(value: &Value) -> WireResult<f64> {
-    match value {
-        Value::Number(n) => n.as_f64().ok_or_else(|| expected("a number", value)),
-        Value::String(s) if s.trim().is_empty() => Ok(0.0),
-        Value::String(s) => s.trim().parse().map_err(|_| expected("a number", value)),
-        Value::Null => Ok(0.0),
-        _ => Err(expected("a number", value)),
-    }
+/// A custom dimension of a scope matoform manages, as
+/// `CustomDimensions.getConfiguredCustomDimensions` answers it and the two `configure…`
+/// setters take it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dimension {
+    /// `idcustomdimension` (0 for one not created yet).
+    pub id: u64,
+    /// `name`.
+    pub name: String,
+    /// `scope`.
+    pub scope: DimensionScope,
+    /// `active`.
+    pub active: bool,
+    /// `case_sensitive`.
+    pub case_sensitive: bool,
+    /// `extractions`.
+    pub extractions: Vec<Extraction>,
 }
 
-/// A boolean from `true`/`false`, `0`/`1` (number or string) or `null` (false).
-pub fn bool_of(value: &Value) -> WireResult<bool> {
-    match value {
-        Value::Bool(b) => Ok(*b),
-        Value::Null => Ok(false),
-        Value::Number(n) => match n.as_i64() {
-            Some(0) => Ok(false),
-            Some(1) => Ok(true),
-            _ => Err(expected("a boolean (0/1)", value)),
-        },
-        Value::String(s) => match s.trim() {
-            "" | "0" | "false" => Ok(false),
-            "1" | "true" => Ok(true),
-            _ => Err(expected("a boolean (0/1)", value)),
-        },
-        _ => Err(expected("a boolean", value)),
-    }
+/// The slots of one custom dimension scope (`CustomDimensions.getAvailableScopes`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScopeSlots {
+    /// `numSlotsAvailable`.
+    pub available: u64,
+    /// `numSlotsLeft`.
+    pub left: u64,
 }
 
-/// A string from a JSON string, number or `null` (empty).
-pub fn string_of(value: &Value) -> WireResult<String> {
-    match value {
-        Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
-        Value::Null => Ok(String::new()),
-        _ => Err(expected("a string", value)),
-    }
+/// The anonymisation settings, as `PrivacyManager.getAnonymisationSettings` (5.6+) and
+/// the admin pages give them and `setAnonymizeIpSettings` takes them (Do Not Track by
+/// its own setters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnonymisationSettings {
+    /// `ipAnonymizerEnabled` / `anonymizeIPEnable`.
+    pub anonymize_ip_enabled: bool,
+    /// `ipAddressMaskLength` / `maskLength`.
+    pub mask_bytes: u8,
+    /// `useAnonymizedIpForVisitEnrichment`.
+    pub use_for_enrichment: bool,
+    /// `anonymizeUserId`.
+    pub anonymize_user_id: bool,
+    /// `anonymizeOrderId`.
+    pub anonymize_order_id: bool,
+    /// `anonymizeReferrer`.
+    pub anonymize_referrer: ReferrerAnonymisation,
+    /// `forceCookielessTracking`.
+    pub force_cookieless: bool,
+    /// `doNotTrackEnabled`.
+    pub do_not_track: bool,
+    /// `randomizeConfigId` (Matomo 5.7+; `None` where this Matomo has none).
+    pub randomize_config_id: Option<bool>,
 }
 
-/// A comma-separated list (Matomo's site list fields), or an array of strings; items are
-/// trimmed and empty ones dropped. `null` and `false` read as an empty list.
-pub fn comma_list_of(value: &Value) -> WireResult<Vec<String>> {
-    let items: Vec<String> = match value {
-        Value::Null | Value::Bool(false) => Vec::new(),
-        Value::String(s) => s.split(',').map(str::to_string).collect(),
-        Value::Array(_) | Value::Object(_) => list_items(value)?
-            .into_iter()
-            .map(string_of)
-            .collect::<WireResult<_>>()?,
-        _ => return Err(expected("a comma-separated list", value)),
-    };
-    Ok(items
-        .into_iter()
-        .map(|item| item.trim().to_string())
-        .filter(|item| !item.is_empty())
-        .collect())
+/// One site's anonymisation settings (5.7, `idSiteSpecific`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteAnonymisation {
+    /// `useSiteSpecificSettings`.
+    pub own: bool,
+    /// The site's own settings, when `own`.
+    pub settings: Option<AnonymisationSettings>,
 }
 
-/// The items of a list answered as a JSON array or as an object keyed by id
-/// (Matomo keeps PHP array keys with `filter_limit=-1`); an empty PHP array may come as
-/// `[]` or `{}`. Object items are returned in key order as Matomo sent them.
-pub fn list_items(value: &Value) -> WireResult<Vec<&Value>> {
-    match value {
-        Value::Array(items) => Ok(items.iter().collect()),
-        Value::Object(map) => Ok(map.values().collect()),
-        _ => Err(expected("a list (array or object keyed by id)", value)),
-    }
+/// Raw data deletion (`setDeleteLogsSettings`; the admin page's `delete_logs_…`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeleteLogs {
+    /// `enableDeleteLogs`.
+    pub delete: bool,
+    /// `deleteLogsOlderThan`, in days.
+    pub older_than_days: u32,
 }
 
-/// The payload of a single-value answer: `{"value": x}` → `x`; any other value as is.
-pub fn unwrap_value(value: &Value) -> &Value {
-    match value {
-        Value::Object(map) if map.len() == 1 => map.get("value").unwrap_or(value),
-        _ => value,
-    }
+/// Report deletion (`setDeleteReportsSettings`; the admin page's `delete_reports_…`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeleteReports {
+    /// `enableDeleteReports`.
+    pub delete: bool,
+    /// `deleteReportsOlderThan`, in months.
+    pub older_than_months: u32,
+    /// The seven `keep…` flags.
+    pub keep: ReportsKeep,
 }
 
-/// A global option (`get…Global`, defaults): `{"value": false}` means never set and reads
-/// as an empty list.
-pub fn global_list(value: &Value) -> WireResult<Vec<String>> {
-    comma_list_of(unwrap_value(value))
+/// The data deletion settings, as the privacy settings admin page gives them
+/// (`delete-data.config`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataDeletion {
+    /// Raw data deletion.
+    pub logs: DeleteLogs,
+    /// Report deletion.
+    pub reports: DeleteReports,
 }
 
-/// A single string option (`getDefaultTimezone`, `getDefaultCurrency`); `false` reads as `""`.
-pub fn global_string(value: &Value) -> WireResult<String> {
-    match unwrap_value(value) {
-        Value::Bool(false) => Ok(String::new()),
-        other => string_of(other),
-    }
-}
-
-/// A single boolean answer (`hasSuperUserAccess`, `isPluginActivated`).
-pub fn single_bool(value: &Value) -> WireResult<bool> {
-    bool_of(unwrap_value(value))
-}
-
-/// A new object's id answered by `addSite`, `addGoal`, `configureNewCustomDimension`.
-pub fn new_id(value: &Value) -> WireResult<u64> {
-    u64_of(unwrap_value(value))
-}
-
-fn field<'a>(object: &'a Value, key: &str) -> &'a Value {
-    object.get(key).unwrap_or(&Value::Null)
-}
-
-fn require_object(value: &Value, what: &str) -> WireResult<()> {
-    if value.is_object() {
-        Ok(())
-    } else {
-        Err(expected(what, value))
-    }
+/// One requirement of Matomo's `cnil_v1` policy in `getComplianceStatus` (5.7).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Requirement {
+    /// `name`.
+    pub name: String,
+    /// `value`: `compliant`, `non_compliant` or `unknown`.
+    pub status: String,
+    /// `notes`, HTML stripped.
+    pub notes: String,
 }
 
 /// One site from `getSitesWithAdminAccess`, `getSiteFromId` or `getAllSites`. Details read
 /// by other calls (visitor log, public statistics, goals, dimensions, compliance) are `None`.
-pub fn site(value: &Value) -> WireResult<SiteState> {
+pub fn site(value: &Value) -> WireResult<Site> {
     require_object(value, "a site object")?;
     let in_site = |e: WireError| WireError(format!("site {}: {e}", quote(field(value, "idsite"))));
     let main_url = string_of(field(value, "main_url")).map_err(in_site)?;
@@ -204,7 +235,7 @@ pub fn site(value: &Value) -> WireResult<SiteState> {
         _ if main_url.is_empty() => Vec::new(),
         _ => vec![main_url.clone()],
     };
-    Ok(SiteState {
+    Ok(Site {
         id: u64_of(field(value, "idsite")).map_err(in_site)?,
         name: string_of(field(value, "name")).map_err(in_site)?,
         urls,
@@ -213,7 +244,7 @@ pub fn site(value: &Value) -> WireResult<SiteState> {
         site_type: string_of(field(value, "type")).map_err(in_site)?,
         group: string_of(field(value, "group")).map_err(in_site)?,
         ecommerce: bool_of(field(value, "ecommerce")).map_err(in_site)?,
-        site_search: SiteSearchState {
+        site_search: SiteSearch {
             enabled: bool_of(field(value, "sitesearch")).map_err(in_site)?,
             keyword_parameters: comma_list_of(field(value, "sitesearch_keyword_parameters"))
                 .map_err(in_site)?,
@@ -224,42 +255,32 @@ pub fn site(value: &Value) -> WireResult<SiteState> {
         keep_url_fragments: KeepUrlFragments::from_matomo(
             i64_of(field(value, "keep_url_fragment")).map_err(in_site)?,
         ),
-        exclusions: ExclusionsState {
+        exclusions: ExclusionLists {
             ips: comma_list_of(field(value, "excluded_ips")).map_err(in_site)?,
             query_parameters: comma_list_of(field(value, "excluded_parameters"))
                 .map_err(in_site)?,
             user_agents: comma_list_of(field(value, "excluded_user_agents")).map_err(in_site)?,
             referrers: comma_list_of(field(value, "excluded_referrers")).map_err(in_site)?,
-            query_parameters_type: None,
         },
-        ..SiteState::default()
+        live: None,
     })
 }
 
 /// A list of sites (array or object keyed by id), in the order Matomo sent them.
-pub fn sites(value: &Value) -> WireResult<Vec<SiteState>> {
+pub fn sites(value: &Value) -> WireResult<Vec<Site>> {
     list_items(value)?.into_iter().map(site).collect()
 }
 
-/// The `Live` plugin's `disable_visitor_log` / `disable_visitor_profile` from a settings
-/// answer (`SitesManager.getSiteSettings`, `CorePluginsAdmin.getSystemSettings`):
-/// a list of `{pluginName, settings: [{name, value}]}`. `None` when the Live plugin has no
-/// entry (plugin inactive).
-///
-/// Matomo lists a site's switch only while the instance leaves it to the site (Live's
-/// `MeasurableSettings`: not writable once the instance switch is on): a switch that
-/// is missing from an answer is marked as decided by the instance. An answer without
-/// any settings (not a site's settings at all) reads as `None`.
-pub fn visitor_log_settings(value: &Value) -> WireResult<Option<VisitorLogState>> {
+/// The `Live` plugin's switches from a settings answer (`SitesManager.getSiteSettings`,
+/// `CorePluginsAdmin.getSystemSettings`): a list of `{pluginName, settings: [{name,
+/// value}]}`. A switch the answer leaves out is `None` (see [`LiveSwitches`]); an answer
+/// without any settings (plugin inactive, or not settings at all) reads as `None`.
+pub fn live_switches(value: &Value) -> WireResult<Option<LiveSwitches>> {
     let plugins = list_items(value)?;
     if plugins.is_empty() {
         return Ok(None);
     }
-    let mut state = VisitorLogState {
-        disabled_by_instance: true,
-        profile_disabled_by_instance: true,
-        ..VisitorLogState::default()
-    };
+    let mut switches = LiveSwitches::default();
     for plugin in plugins {
         require_object(plugin, "a plugin settings object")?;
         if field(plugin, "pluginName").as_str() != Some("Live") {
@@ -268,18 +289,16 @@ pub fn visitor_log_settings(value: &Value) -> WireResult<Option<VisitorLogState>
         for setting in list_items(field(plugin, "settings"))? {
             match field(setting, "name").as_str() {
                 Some("disable_visitor_log") => {
-                    state.disabled = bool_of(field(setting, "value"))?;
-                    state.disabled_by_instance = false;
+                    switches.disable_visitor_log = Some(bool_of(field(setting, "value"))?);
                 }
                 Some("disable_visitor_profile") => {
-                    state.profile_disabled = bool_of(field(setting, "value"))?;
-                    state.profile_disabled_by_instance = false;
+                    switches.disable_visitor_profile = Some(bool_of(field(setting, "value"))?);
                 }
                 _ => {}
             }
         }
     }
-    Ok(Some(state))
+    Ok(Some(switches))
 }
 
 /// Public statistics from `UsersManager.getUsersAccessFromSite` (`{"login": "access"}`;
@@ -295,8 +314,8 @@ pub fn public_stats(value: &Value) -> WireResult<bool> {
 /// The ids of the sites where a user has `view` access, from
 /// `UsersManager.getSitesAccessFromUser` (`[{"site": 3, "access": "view"}]`; ids as
 /// numbers or strings, the list as an array or an object keyed by position).
-pub fn sites_with_view(value: &Value) -> WireResult<std::collections::BTreeSet<u64>> {
-    let mut ids = std::collections::BTreeSet::new();
+pub fn sites_with_view(value: &Value) -> WireResult<BTreeSet<u64>> {
+    let mut ids = BTreeSet::new();
     for item in list_items(value)? {
         require_object(item, "a site access object")?;
         if string_of(field(item, "access"))? == "view" {
@@ -307,10 +326,10 @@ pub fn sites_with_view(value: &Value) -> WireResult<std::collections::BTreeSet<u
 }
 
 /// One goal from `Goals.getGoals` / `getGoal`. Goals matched `manually` have no pattern keys.
-pub fn goal(value: &Value) -> WireResult<GoalState> {
+pub fn goal(value: &Value) -> WireResult<Goal> {
     require_object(value, "a goal object")?;
     let in_goal = |e: WireError| WireError(format!("goal {}: {e}", quote(field(value, "idgoal"))));
-    Ok(GoalState {
+    Ok(Goal {
         id: u64_of(field(value, "idgoal")).map_err(in_goal)?,
         name: string_of(field(value, "name")).map_err(in_goal)?,
         description: string_of(field(value, "description")).map_err(in_goal)?,
@@ -326,7 +345,7 @@ pub fn goal(value: &Value) -> WireResult<GoalState> {
 }
 
 /// The goals of a site (array or object keyed by goal id), by id; deleted goals skipped.
-pub fn goals(value: &Value) -> WireResult<BTreeMap<u64, GoalState>> {
+pub fn goals(value: &Value) -> WireResult<BTreeMap<u64, Goal>> {
     let mut out = BTreeMap::new();
     for item in list_items(value)? {
         if bool_of(field(item, "deleted")).unwrap_or(false) {
@@ -349,7 +368,7 @@ pub fn scope_to_matomo(scope: DimensionScope) -> &'static str {
 /// One custom dimension from `CustomDimensions.getConfiguredCustomDimensions` (ids are
 /// strings, flags real booleans). `Ok(None)` for a scope matoform does not manage
 /// (Matomo stores any scope, e.g. `conversion`).
-pub fn dimension(value: &Value) -> WireResult<Option<DimensionState>> {
+pub fn dimension(value: &Value) -> WireResult<Option<Dimension>> {
     require_object(value, "a custom dimension object")?;
     let in_dim = |e: WireError| {
         WireError(format!(
@@ -369,7 +388,7 @@ pub fn dimension(value: &Value) -> WireResult<Option<DimensionState>> {
             pattern: string_of(field(item, "pattern")).map_err(in_dim)?,
         });
     }
-    Ok(Some(DimensionState {
+    Ok(Some(Dimension {
         id: u64_of(field(value, "idcustomdimension")).map_err(in_dim)?,
         name: string_of(field(value, "name")).map_err(in_dim)?,
         scope,
@@ -381,7 +400,7 @@ pub fn dimension(value: &Value) -> WireResult<Option<DimensionState>> {
 
 /// The custom dimensions of a site, by id. Dimensions of an unmanaged scope are left out
 /// and their ids returned in the second element (for a warning).
-pub fn dimensions(value: &Value) -> WireResult<(BTreeMap<u64, DimensionState>, Vec<String>)> {
+pub fn dimensions(value: &Value) -> WireResult<(BTreeMap<u64, Dimension>, Vec<String>)> {
     let mut out = BTreeMap::new();
     let mut skipped = Vec::new();
     for item in list_items(value)? {
@@ -401,7 +420,7 @@ pub fn dimensions(value: &Value) -> WireResult<(BTreeMap<u64, DimensionState>, V
 
 /// A site's custom dimension slots per scope from `CustomDimensions.getAvailableScopes`
 /// (scopes matoform does not manage are left out).
-pub fn dimension_slots(value: &Value) -> WireResult<BTreeMap<DimensionScope, DimensionSlots>> {
+pub fn dimension_slots(value: &Value) -> WireResult<BTreeMap<DimensionScope, ScopeSlots>> {
     let mut out = BTreeMap::new();
     for item in list_items(value)? {
         require_object(item, "a custom dimension scope object")?;
@@ -413,7 +432,7 @@ pub fn dimension_slots(value: &Value) -> WireResult<BTreeMap<DimensionScope, Dim
         let in_scope = |e: WireError| WireError(format!("custom dimension scope {scope:?}: {e}"));
         out.insert(
             scope,
-            DimensionSlots {
+            ScopeSlots {
                 available: u64_of(field(item, "numSlotsAvailable")).map_err(in_scope)?,
                 left: u64_of(field(item, "numSlotsLeft")).map_err(in_scope)?,
             },
@@ -424,13 +443,13 @@ pub fn dimension_slots(value: &Value) -> WireResult<BTreeMap<DimensionScope, Dim
 
 /// A site's privacy settings from `getAnonymisationSettings(idSiteSpecific)` (5.7):
 /// its own when `useSiteSpecificSettings` is true (missing before 5.7: the instance's).
-pub fn site_privacy(value: &Value) -> WireResult<SitePrivacyState> {
+pub fn site_privacy(value: &Value) -> WireResult<SiteAnonymisation> {
     require_object(value, "the anonymisation settings object")?;
     let own = match value.get("useSiteSpecificSettings") {
         Some(v) => bool_of(v)?,
         None => false,
     };
-    Ok(SitePrivacyState {
+    Ok(SiteAnonymisation {
         own,
         settings: if own {
             Some(anonymisation_settings(value)?)
@@ -441,11 +460,11 @@ pub fn site_privacy(value: &Value) -> WireResult<SitePrivacyState> {
 }
 
 /// The instance privacy settings from `PrivacyManager.getAnonymisationSettings` (5.6+).
-pub fn anonymisation_settings(value: &Value) -> WireResult<PrivacyState> {
+pub fn anonymisation_settings(value: &Value) -> WireResult<AnonymisationSettings> {
     require_object(value, "the anonymisation settings object")?;
     let ctx = |e: WireError| WireError(format!("anonymisation settings: {e}"));
     let mask = u64_of(field(value, "ipAddressMaskLength")).map_err(ctx)?;
-    Ok(PrivacyState {
+    Ok(AnonymisationSettings {
         anonymize_ip_enabled: bool_of(field(value, "ipAnonymizerEnabled")).map_err(ctx)?,
         mask_bytes: u8::try_from(mask).map_err(|_| {
             ctx(expected(
@@ -480,7 +499,7 @@ pub fn compliance_enforced(value: &Value) -> WireResult<bool> {
 
 /// `PrivacyManager.getComplianceStatus` → Matomo's requirement list (name, status,
 /// notes without their HTML).
-pub fn compliance_requirements(value: &Value) -> WireResult<Vec<MatomoRequirement>> {
+pub fn compliance_requirements(value: &Value) -> WireResult<Vec<Requirement>> {
     require_object(value, "the compliance status object")?;
     let Some(list) = value.get("complianceRequirements") else {
         return Ok(Vec::new());
@@ -489,7 +508,7 @@ pub fn compliance_requirements(value: &Value) -> WireResult<Vec<MatomoRequiremen
     for item in list_items(list)? {
         require_object(item, "a compliance requirement")?;
         let notes = string_of(field(item, "notes")).unwrap_or_default();
-        out.push(MatomoRequirement {
+        out.push(Requirement {
             name: string_of(field(item, "name"))?,
             status: string_of(field(item, "value"))?,
             notes: strip_tags(&notes),
@@ -510,33 +529,6 @@ fn strip_tags(html: &str) -> String {
         }
     }
     out.trim().to_string()
-}
-
-/// `PrivacyManager.getComplianceStatus` → the compliance mode.
-pub fn compliance_mode(value: &Value) -> WireResult<ComplianceMode> {
-    Ok(if compliance_enforced(value)? {
-        ComplianceMode::CnilV1
-    } else {
-        ComplianceMode::Off
-    })
-}
-
-/// A Matomo version as (major, minor, patch): `5.7.0-rc1` → (5, 7, 0).
-pub fn parse_version(version: &str) -> Option<(u32, u32, u32)> {
-    let core = version.trim().split(['-', '+', ' ']).next()?;
-    let mut parts = core.split('.');
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next().map_or(Some(0), |p| p.parse().ok())?;
-    let patch = parts.next().map_or(Some(0), |p| {
-        let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
-        digits.parse().ok()
-    })?;
-    Some((major, minor, patch))
-}
-
-/// True when `version` is at least `major.minor`.
-pub fn version_at_least(version: &str, major: u32, minor: u32) -> bool {
-    parse_version(version).is_some_and(|(a, b, _)| (a, b) >= (major, minor))
 }
 
 #[cfg(test)]
@@ -577,11 +569,6 @@ mod tests {
         assert!(sites[4].exclude_unknown_urls);
         assert_eq!(sites[3].site_type, "intranet");
         assert_eq!(sites[3].timezone, "UTC+2");
-        assert!(
-            sites
-                .iter()
-                .all(|s| s.visitor_log.is_none() && s.goals.is_none())
-        );
     }
 
     #[test]
@@ -615,37 +602,6 @@ mod tests {
         assert!(err.0.contains("\"nope\""), "{err}");
         let err = site(&serde_json::json!({"idsite": 1, "ecommerce": 2})).unwrap_err();
         assert!(err.0.contains("boolean"), "{err}");
-    }
-
-    #[test]
-    fn site_settings_give_the_visitor_log_switches() {
-        let off = visitor_log_settings(&v502("SitesManager.getSiteSettings__site2")).unwrap();
-        assert_eq!(
-            off,
-            Some(VisitorLogState {
-                disabled: false,
-                profile_disabled: false,
-                ..VisitorLogState::default()
-            })
-        );
-        let after = visitor_log_settings(&v502(
-            "SitesManager.getSiteSettings__after_updateSite_only_settingValues_Live",
-        ))
-        .unwrap()
-        .unwrap();
-        assert!(after.profile_disabled);
-        // The instance turns both off: Matomo leaves the Live section out (real 5.0.2).
-        let no_live = serde_json::json!([{"pluginName": "WebsiteMeasurable", "settings": []}]);
-        let inherited = visitor_log_settings(&no_live).unwrap().unwrap();
-        assert!(inherited.disabled_by_instance && inherited.profile_disabled_by_instance);
-        assert!(inherited.log_off() && inherited.profile_off());
-        // The instance turns only the log off: the profile switch is still listed.
-        let profile_only = serde_json::json!([{"pluginName": "Live", "settings": [
-            {"name": "disable_visitor_profile", "value": true}]}]);
-        let state = visitor_log_settings(&profile_only).unwrap().unwrap();
-        assert!(state.disabled_by_instance && !state.profile_disabled_by_instance);
-        assert!(state.profile_disabled);
-        assert_eq!(visitor_log_settings(&serde_json::json!([])).unwrap(), None);
     }
 
     #[test]
@@ -749,18 +705,18 @@ mod tests {
     }
 
     #[test]
-    fn anonymisation_settings_decode_into_privacy_state() {
+    fn anonymisation_settings_decode() {
         let initial = anonymisation_settings(&v57(
             "PrivacyManager.getAnonymisationSettings__global_initial",
         ))
         .unwrap();
         assert_eq!(
             initial,
-            PrivacyState {
+            AnonymisationSettings {
                 anonymize_ip_enabled: true,
                 mask_bytes: 2,
                 randomize_config_id: Some(false),
-                ..PrivacyState::default()
+                ..AnonymisationSettings::default()
             }
         );
         let enforced = anonymisation_settings(&v57(
@@ -772,65 +728,5 @@ mod tests {
             enforced.anonymize_referrer,
             ReferrerAnonymisation::ExcludePath
         );
-    }
-
-    #[test]
-    fn compliance_status_gives_the_mode() {
-        assert_eq!(
-            compliance_mode(&v57(
-                "PrivacyManager.getComplianceStatus__all_after_all_enforce_1"
-            ))
-            .unwrap(),
-            ComplianceMode::CnilV1
-        );
-        assert_eq!(
-            compliance_mode(&v57(
-                "PrivacyManager.getComplianceStatus__flag_on_site_1_initial"
-            ))
-            .unwrap(),
-            ComplianceMode::Off
-        );
-        assert!(compliance_mode(&serde_json::json!({"value": true})).is_err());
-    }
-
-    #[test]
-    fn global_values_false_means_never_set() {
-        assert!(
-            global_list(&v502("SitesManager.getExcludedIpsGlobal__initial"))
-                .unwrap()
-                .is_empty()
-        );
-        assert!(
-            global_list(&v502("SitesManager.getExcludedReferrersGlobal__initial"))
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(
-            global_list(&v502("SitesManager.getExcludedIpsGlobal__after_set")).unwrap(),
-            ["127.0.0.1", "10.1.0.0/16", "172.16.*.*"]
-        );
-        assert_eq!(
-            global_string(&v502("SitesManager.getDefaultTimezone__superuser")).unwrap(),
-            "UTC"
-        );
-        assert_eq!(
-            global_string(&serde_json::json!({"value": false})).unwrap(),
-            ""
-        );
-        assert!(!single_bool(&v502("UsersManager.hasSuperUserAccess__teamA")).unwrap());
-        assert!(single_bool(&v502("API.isPluginActivated__CustomDimensions")).unwrap());
-        assert_eq!(new_id(&serde_json::json!({"value": 161})).unwrap(), 161);
-        assert_eq!(new_id(&serde_json::json!({"value": "3"})).unwrap(), 3);
-    }
-
-    #[test]
-    fn versions_parse_with_suffixes() {
-        assert_eq!(parse_version("5.7.0-rc1"), Some((5, 7, 0)));
-        assert_eq!(parse_version("5.0.2"), Some((5, 0, 2)));
-        assert_eq!(parse_version("4.16"), Some((4, 16, 0)));
-        assert_eq!(parse_version("five"), None);
-        assert!(version_at_least("5.7.0-rc1", 5, 6));
-        assert!(!version_at_least("5.0.2", 5, 2));
-        assert!(version_at_least("6.0.0", 5, 2));
     }
 }
