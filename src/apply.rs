@@ -15,7 +15,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::desired::model::ComplianceMode;
-use crate::live::MatomoInfo;
+use crate::live::{MatomoInfo, SitePrivacyState};
 use crate::matomo::{Client, MatomoError, wire};
 use crate::plan::{Action, Change, Plan, Resource};
 
@@ -175,6 +175,19 @@ async fn run_group(
     }
 }
 
+/// Writes a site's own privacy settings, the mask under this Matomo's parameter name.
+async fn set_site_privacy(
+    client: &Client,
+    info: &MatomoInfo,
+    id: u64,
+    privacy: &SitePrivacyState,
+) -> Result<(), MatomoError> {
+    let privacy = wire::SiteAnonymisation::from(privacy);
+    client
+        .set_site_privacy(&info.mask_parameter, id, &privacy)
+        .await
+}
+
 fn missing_site(change: &Change) -> MatomoError {
     MatomoError::Config(format!(
         "{}: the site does not exist yet (its creation failed or was not attempted)",
@@ -205,13 +218,7 @@ async fn execute(
                     .await?;
             }
             if let Some(privacy) = site.privacy.as_ref().filter(|p| p.own) {
-                client
-                    .set_site_privacy(
-                        &info.mask_parameter,
-                        id,
-                        &wire::SiteAnonymisation::from(privacy),
-                    )
-                    .await?;
+                set_site_privacy(client, info, id, privacy).await?;
             }
             Ok(())
         }
@@ -241,13 +248,7 @@ async fn execute(
             }
             if after.privacy != before.privacy {
                 if let Some(privacy) = &after.privacy {
-                    client
-                        .set_site_privacy(
-                            &info.mask_parameter,
-                            id,
-                            &wire::SiteAnonymisation::from(privacy),
-                        )
-                        .await?;
+                    set_site_privacy(client, info, id, privacy).await?;
                 }
             }
             Ok(())

@@ -298,16 +298,8 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::matomo::test_support::{body, recording};
+    use crate::matomo::test_support::{v57, v502};
     use crate::matomo::wire::WireResult;
-
-    fn v502(name: &str) -> Value {
-        body(&recording("5.0.2", name))
-    }
-
-    fn v57(name: &str) -> Value {
-        body(&recording("5.7", name))
-    }
 
     fn visitor_log_settings(value: &Value) -> WireResult<Option<VisitorLogState>> {
         wire::live_switches(value).map(|switches| switches.map(VisitorLogState::from))

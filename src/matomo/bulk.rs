@@ -107,24 +107,13 @@ pub(crate) fn is_read_method(method: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matomo::test_support::{Reply, config, form, get, serve, sub_calls};
+    use crate::matomo::test_support::{Reply, bulk_reply, config, form, get, serve, sub_calls};
 
     fn echo_bulk(_: usize, body: &str) -> Reply {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
-            .into_owned()
-            .collect();
-        let items: Vec<Value> = pairs
-            .iter()
-            .filter(|(k, _)| k.starts_with("urls["))
-            .map(|(_, sub)| {
-                let sub: Vec<(String, String)> = form_urlencoded::parse(sub.as_bytes())
-                    .into_owned()
-                    .collect();
-                let id = get(&sub, "idSite").unwrap_or("0").parse::<u64>().unwrap();
-                serde_json::json!({"value": id})
-            })
-            .collect();
-        Reply::json(200, Value::Array(items).to_string())
+        bulk_reply(body, |sub| {
+            let id = get(sub, "idSite").unwrap_or("0").parse::<u64>().unwrap();
+            serde_json::json!({"value": id})
+        })
     }
 
     #[tokio::test]

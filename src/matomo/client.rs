@@ -153,14 +153,7 @@ impl Client {
             detail: scrub_url_password(&transport_detail(&e), &self.config.url),
             retryable: e.is_timeout() || e.is_connect() || e.is_request() || e.is_body(),
         };
-        let response = self
-            .http
-            .post(&self.endpoint)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body)
+        let response = post_form(&self.http, &self.endpoint, body)
             .send()
             .await
             .map_err(transport)?;
@@ -239,6 +232,21 @@ pub(super) fn http_builder(config: &ClientConfig) -> Result<reqwest::ClientBuild
         builder = builder.danger_accept_invalid_certs(true);
     }
     Ok(builder)
+}
+
+/// A form POST (`application/x-www-form-urlencoded`) of `body` to `url`: every API call,
+/// and the admin-page session's login form.
+pub(super) fn post_form(
+    http: &reqwest::Client,
+    url: &str,
+    body: String,
+) -> reqwest::RequestBuilder {
+    http.post(url)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(body)
 }
 
 /// Where a redirect answer points, as it may be shown: the `Location` header resolved

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::client::{http_builder, redirect_target};
+use super::client::{http_builder, post_form, redirect_target};
 use super::redact::transport_detail;
 use super::wire::{self, AnonymisationSettings, DataDeletion, DeleteLogs, DeleteReports};
 use super::{Client, Secret};
@@ -142,14 +142,7 @@ impl Session {
             .append_pair("form_password", password.expose())
             .append_pair("form_nonce", &nonce)
             .finish();
-        let response = session
-            .http
-            .post(&login_url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body)
+        let response = post_form(&session.http, &login_url, body)
             .send()
             .await
             .map_err(|e| transport_detail(&e))?;

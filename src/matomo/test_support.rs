@@ -186,3 +186,29 @@ pub fn sub_calls(n: usize) -> Vec<crate::matomo::Call> {
         .map(|id| crate::matomo::Call::for_site("SitesManager.getSiteFromId", id))
         .collect()
 }
+
+/// The recorded answer `name` of Matomo 5.0.2.
+pub fn v502(name: &str) -> Value {
+    body(&recording("5.0.2", name))
+}
+
+/// The recorded answer `name` of Matomo 5.7.
+pub fn v57(name: &str) -> Value {
+    body(&recording("5.7", name))
+}
+
+/// The answer to an `API.getBulkRequest` form `body`: `answer` of each sub-request
+/// (form-decoded), in order, as one JSON list.
+pub fn bulk_reply(body: &str, answer: impl Fn(&[(String, String)]) -> Value) -> Reply {
+    let items: Vec<Value> = form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .filter(|(key, _)| key.starts_with("urls["))
+        .map(|(_, sub)| {
+            let sub: Vec<(String, String)> = form_urlencoded::parse(sub.as_bytes())
+                .into_owned()
+                .collect();
+            answer(&sub)
+        })
+        .collect();
+    Reply::json(200, Value::Array(items).to_string())
+}

@@ -152,7 +152,7 @@ fn compliance_support(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matomo::test_support::{Reply, config, get, serve};
+    use crate::matomo::test_support::{Reply, bulk_reply, config, get, serve};
 
     /// A scripted Matomo for `detect`: answers each sub-request of a bulk call by method
     /// name (plain calls are refused: detection is one bulk request).
@@ -197,17 +197,7 @@ mod tests {
                     )}),
                 }
             };
-            let items: Vec<Value> = pairs
-                .iter()
-                .filter(|(k, _)| k.starts_with("urls["))
-                .map(|(_, sub)| {
-                    let sub: Vec<(String, String)> = form_urlencoded::parse(sub.as_bytes())
-                        .into_owned()
-                        .collect();
-                    answer(&sub)
-                })
-                .collect();
-            Reply::json(200, Value::Array(items).to_string())
+            bulk_reply(body, answer)
         }
     }
 

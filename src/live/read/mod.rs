@@ -87,7 +87,7 @@ pub(super) fn tolerate(result: Result<Value, MatomoError>) -> Result<Option<Valu
 pub(super) mod fixture {
     use serde_json::{Value, json};
 
-    use crate::matomo::test_support::{Reply, body, get, recording};
+    use crate::matomo::test_support::{Reply, body, bulk_reply, get, recording};
     use crate::matomo::{Client, ClientConfig, Secret};
 
     /// A scripted Matomo answering one call (plain or inside a bulk request) from recordings.
@@ -163,17 +163,7 @@ pub(super) mod fixture {
             .collect();
         let method = get(&pairs, "method").unwrap_or("");
         if method == "API.getBulkRequest" {
-            let items: Vec<Value> = pairs
-                .iter()
-                .filter(|(k, _)| k.starts_with("urls["))
-                .map(|(_, sub)| {
-                    let sub: Vec<(String, String)> = form_urlencoded::parse(sub.as_bytes())
-                        .into_owned()
-                        .collect();
-                    answer(get(&sub, "method").unwrap_or(""), &sub)
-                })
-                .collect();
-            return Reply::json(200, Value::Array(items).to_string());
+            return bulk_reply(body, |sub| answer(get(sub, "method").unwrap_or(""), sub));
         }
         let value = answer(method, &pairs);
         let status = if value.get("result").is_some()

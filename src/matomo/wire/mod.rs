@@ -1,16 +1,20 @@
 //! Matomo's wire: how its JSON answers decode into plain values, tolerant of every
 //! shape the recordings show (numbers as strings, 0/1 or true/false, lists as arrays or
 //! objects keyed by id); an unexpected shape is an error quoting the value, never a
-//! panic. Matomo's objects themselves (a site, a goal, the anonymisation settings…) are
-//! in `objects.rs`; the facts about versions and the query-parameter exclusion type here.
+//! panic. Matomo's objects themselves are structs mirroring its answers and its
+//! setters' arguments: a site and its goals and dimensions in `sites.rs`, the privacy
+//! settings in `privacy.rs`. The facts about versions and the query-parameter
+//! exclusion type are here.
 
-mod objects;
+mod privacy;
+mod sites;
 
 use std::fmt;
 
 use serde_json::Value;
 
-pub use objects::*;
+pub use privacy::*;
+pub use sites::*;
 
 /// An answer whose shape matoform does not recognise. The message says what was
 /// expected and quotes the start of the value.
@@ -216,11 +220,7 @@ pub fn query_parameters_type(list: &[String]) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matomo::test_support::{body, recording};
-
-    fn v502(name: &str) -> Value {
-        body(&recording("5.0.2", name))
-    }
+    use crate::matomo::test_support::v502;
 
     #[test]
     fn global_values_false_means_never_set() {

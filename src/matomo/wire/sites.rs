@@ -1,7 +1,6 @@
-//! Matomo's objects as its API answers them and its setters take them: a site, a goal,
-//! a custom dimension, the anonymisation settings, the data deletion settings, the Live
-//! plugin's switches, the compliance status. Plain values in Matomo's terms, decoded
-//! here from its JSON; `crate::live` translates them into the live state.
+//! A site and its objects as Matomo's API answers them and its setters take them: the
+//! site's base fields, its exclusion lists, the Live plugin's switches, who may view
+//! it, its goals, its custom dimensions and their slots.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,9 +10,7 @@ use super::{
     WireError, WireResult, bool_of, comma_list_of, expected, f64_of, field, i64_of, list_items,
     quote, require_object, string_of, u64_of,
 };
-use crate::desired::model::{
-    DimensionScope, Extraction, KeepUrlFragments, ReferrerAnonymisation, ReportsKeep,
-};
+use crate::desired::model::{DimensionScope, Extraction, KeepUrlFragments};
 
 /// A site's base fields, as `SitesManager.getSiteFromId` / `getSitesWithAdminAccess`
 /// answer them and `addSite` / `updateSite` take them.
@@ -137,81 +134,6 @@ pub struct ScopeSlots {
     pub available: u64,
     /// `numSlotsLeft`.
     pub left: u64,
-}
-
-/// The anonymisation settings, as `PrivacyManager.getAnonymisationSettings` (5.6+) and
-/// the admin pages give them and `setAnonymizeIpSettings` takes them (Do Not Track by
-/// its own setters).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AnonymisationSettings {
-    /// `ipAnonymizerEnabled` / `anonymizeIPEnable`.
-    pub anonymize_ip_enabled: bool,
-    /// `ipAddressMaskLength` / `maskLength`.
-    pub mask_bytes: u8,
-    /// `useAnonymizedIpForVisitEnrichment`.
-    pub use_for_enrichment: bool,
-    /// `anonymizeUserId`.
-    pub anonymize_user_id: bool,
-    /// `anonymizeOrderId`.
-    pub anonymize_order_id: bool,
-    /// `anonymizeReferrer`.
-    pub anonymize_referrer: ReferrerAnonymisation,
-    /// `forceCookielessTracking`.
-    pub force_cookieless: bool,
-    /// `doNotTrackEnabled`.
-    pub do_not_track: bool,
-    /// `randomizeConfigId` (Matomo 5.7+; `None` where this Matomo has none).
-    pub randomize_config_id: Option<bool>,
-}
-
-/// One site's anonymisation settings (5.7, `idSiteSpecific`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SiteAnonymisation {
-    /// `useSiteSpecificSettings`.
-    pub own: bool,
-    /// The site's own settings, when `own`.
-    pub settings: Option<AnonymisationSettings>,
-}
-
-/// Raw data deletion (`setDeleteLogsSettings`; the admin page's `delete_logs_…`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DeleteLogs {
-    /// `enableDeleteLogs`.
-    pub delete: bool,
-    /// `deleteLogsOlderThan`, in days.
-    pub older_than_days: u32,
-}
-
-/// Report deletion (`setDeleteReportsSettings`; the admin page's `delete_reports_…`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeleteReports {
-    /// `enableDeleteReports`.
-    pub delete: bool,
-    /// `deleteReportsOlderThan`, in months.
-    pub older_than_months: u32,
-    /// The seven `keep…` flags.
-    pub keep: ReportsKeep,
-}
-
-/// The data deletion settings, as the privacy settings admin page gives them
-/// (`delete-data.config`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DataDeletion {
-    /// Raw data deletion.
-    pub logs: DeleteLogs,
-    /// Report deletion.
-    pub reports: DeleteReports,
-}
-
-/// One requirement of Matomo's `cnil_v1` policy in `getComplianceStatus` (5.7).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Requirement {
-    /// `name`.
-    pub name: String,
-    /// `value`: `compliant`, `non_compliant` or `unknown`.
-    pub status: String,
-    /// `notes`, HTML stripped.
-    pub notes: String,
 }
 
 /// One site from `getSitesWithAdminAccess`, `getSiteFromId` or `getAllSites`. Details read
@@ -441,108 +363,10 @@ pub fn dimension_slots(value: &Value) -> WireResult<BTreeMap<DimensionScope, Sco
     Ok(out)
 }
 
-/// A site's privacy settings from `getAnonymisationSettings(idSiteSpecific)` (5.7):
-/// its own when `useSiteSpecificSettings` is true (missing before 5.7: the instance's).
-pub fn site_privacy(value: &Value) -> WireResult<SiteAnonymisation> {
-    require_object(value, "the anonymisation settings object")?;
-    let own = match value.get("useSiteSpecificSettings") {
-        Some(v) => bool_of(v)?,
-        None => false,
-    };
-    Ok(SiteAnonymisation {
-        own,
-        settings: if own {
-            Some(anonymisation_settings(value)?)
-        } else {
-            None
-        },
-    })
-}
-
-/// The instance privacy settings from `PrivacyManager.getAnonymisationSettings` (5.6+).
-pub fn anonymisation_settings(value: &Value) -> WireResult<AnonymisationSettings> {
-    require_object(value, "the anonymisation settings object")?;
-    let ctx = |e: WireError| WireError(format!("anonymisation settings: {e}"));
-    let mask = u64_of(field(value, "ipAddressMaskLength")).map_err(ctx)?;
-    Ok(AnonymisationSettings {
-        anonymize_ip_enabled: bool_of(field(value, "ipAnonymizerEnabled")).map_err(ctx)?,
-        mask_bytes: u8::try_from(mask).map_err(|_| {
-            ctx(expected(
-                "a mask length",
-                field(value, "ipAddressMaskLength"),
-            ))
-        })?,
-        use_for_enrichment: bool_of(field(value, "useAnonymizedIpForVisitEnrichment"))
-            .map_err(ctx)?,
-        anonymize_user_id: bool_of(field(value, "anonymizeUserId")).map_err(ctx)?,
-        anonymize_order_id: bool_of(field(value, "anonymizeOrderId")).map_err(ctx)?,
-        anonymize_referrer: ReferrerAnonymisation::from_matomo(
-            &string_of(field(value, "anonymizeReferrer")).map_err(ctx)?,
-        ),
-        force_cookieless: bool_of(field(value, "forceCookielessTracking")).map_err(ctx)?,
-        do_not_track: bool_of(field(value, "doNotTrackEnabled")).map_err(ctx)?,
-        randomize_config_id: value
-            .get("randomizeConfigId")
-            .map(|v| bool_of(v).map_err(ctx))
-            .transpose()?,
-    })
-}
-
-/// `PrivacyManager.getComplianceStatus` → whether `cnil_v1` is enforced.
-pub fn compliance_enforced(value: &Value) -> WireResult<bool> {
-    require_object(value, "the compliance status object")?;
-    match value.get("complianceModeEnforced") {
-        Some(flag) => bool_of(flag),
-        None => Err(expected("complianceModeEnforced", value)),
-    }
-}
-
-/// `PrivacyManager.getComplianceStatus` → Matomo's requirement list (name, status,
-/// notes without their HTML).
-pub fn compliance_requirements(value: &Value) -> WireResult<Vec<Requirement>> {
-    require_object(value, "the compliance status object")?;
-    let Some(list) = value.get("complianceRequirements") else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for item in list_items(list)? {
-        require_object(item, "a compliance requirement")?;
-        let notes = string_of(field(item, "notes")).unwrap_or_default();
-        out.push(Requirement {
-            name: string_of(field(item, "name"))?,
-            status: string_of(field(item, "value"))?,
-            notes: strip_tags(&notes),
-        });
-    }
-    Ok(out)
-}
-
-fn strip_tags(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.trim().to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matomo::test_support::{body, recording};
-
-    fn v502(name: &str) -> Value {
-        body(&recording("5.0.2", name))
-    }
-
-    fn v57(name: &str) -> Value {
-        body(&recording("5.7", name))
-    }
+    use crate::matomo::test_support::v502;
 
     #[test]
     fn sites_with_alias_urls_decode_main_url_first() {
@@ -702,31 +526,5 @@ mod tests {
         ))
         .unwrap();
         assert!(!after[&2].active && after[&2].extractions.is_empty());
-    }
-
-    #[test]
-    fn anonymisation_settings_decode() {
-        let initial = anonymisation_settings(&v57(
-            "PrivacyManager.getAnonymisationSettings__global_initial",
-        ))
-        .unwrap();
-        assert_eq!(
-            initial,
-            AnonymisationSettings {
-                anonymize_ip_enabled: true,
-                mask_bytes: 2,
-                randomize_config_id: Some(false),
-                ..AnonymisationSettings::default()
-            }
-        );
-        let enforced = anonymisation_settings(&v57(
-            "PrivacyManager.getAnonymisationSettings__global_while_all_enforced",
-        ))
-        .unwrap();
-        assert!(enforced.anonymize_order_id);
-        assert_eq!(
-            enforced.anonymize_referrer,
-            ReferrerAnonymisation::ExcludePath
-        );
     }
 }
