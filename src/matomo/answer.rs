@@ -45,7 +45,7 @@ fn error_envelope(value: &Value) -> Option<String> {
 /// an HTML 401 is [`MatomoError::InvalidToken`]; anything else that is not a JSON 2xx
 /// answer is [`MatomoError::Unexpected`] quoting the first 200 characters of the body,
 /// with every secret blanked out.
-pub(crate) fn decode_answer(
+pub(super) fn decode_answer(
     method: &str,
     site: Option<u64>,
     status: u16,
@@ -93,7 +93,7 @@ pub(crate) fn decode_answer(
 /// as many items as calls ([`MatomoError::Truncated`] otherwise); an item that is an
 /// error envelope becomes that call's error (an access refusal as
 /// [`MatomoError::AccessDenied`]).
-pub(crate) fn split_bulk_answer(
+pub(super) fn split_bulk_answer(
     chunk: &[Call],
     answer: Value,
 ) -> Result<Vec<Result<Value, MatomoError>>, MatomoError> {

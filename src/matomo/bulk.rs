@@ -97,7 +97,7 @@ fn chunk_len(total: usize, size: usize) -> usize {
 }
 
 /// True for methods that only read (`get…`, `is…`, `has…`): the only ones allowed in a bulk call.
-pub(crate) fn is_read_method(method: &str) -> bool {
+fn is_read_method(method: &str) -> bool {
     let action = method.rsplit('.').next().unwrap_or(method);
     ["get", "is", "has"]
         .iter()

@@ -141,7 +141,6 @@ impl Client {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// The capabilities found by [`Client::detect`], once it ran.
     /// One HTTP exchange: POST the form body, read the whole answer, decode it.
     async fn send(&self, call: &Call) -> Result<Value, MatomoError> {
         let body = request_body(call, self.config.token.as_ref());
