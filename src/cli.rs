@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::render::FindingsMode;
+use crate::snippet::Flavour;
 
 /// Matomo configuration as code: plan and apply site and instance settings from YAML,
 /// with the CNIL consent-exemption policy built in.
@@ -268,19 +269,6 @@ pub struct AuditArgs {
     pub live_snapshot: Option<PathBuf>,
 }
 
-/// Tracking-code flavours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SnippetFlavour {
-    /// Matomo's JavaScript tracker in an HTML page.
-    Html,
-    /// `@socialgouv/matomo-next`.
-    MatomoNext,
-    /// `vue-matomo`.
-    VueMatomo,
-    /// `@datapunt/matomo-tracker-react`.
-    MatomoTrackerReact,
-}
-
 /// `snippet`.
 #[derive(Debug, Clone, Args)]
 pub struct SnippetArgs {
@@ -294,8 +282,8 @@ pub struct SnippetArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
     /// Which code to print.
-    #[arg(long = "for", value_enum, default_value_t = SnippetFlavour::Html)]
-    pub flavour: SnippetFlavour,
+    #[arg(long = "for", value_enum, default_value_t = Flavour::Html)]
+    pub flavour: Flavour,
     /// Build the code locally, without contacting Matomo.
     #[arg(long)]
     pub offline: bool,

@@ -3,9 +3,9 @@
 use anyhow::{Context as _, bail};
 
 use super::context;
-use crate::cli::{SnippetArgs, SnippetFlavour};
+use crate::cli::SnippetArgs;
 use crate::exit::Outcome;
-use crate::snippet::{SnippetInput, html_from_instance, snippet};
+use crate::snippet::{Flavour, SnippetInput, html_from_instance, snippet};
 
 /// Runs `snippet`. The site id comes from the configuration (`id`), else from the live
 /// instance (binding by URL) unless `--offline`. For `--for html` without `--offline`,
@@ -60,7 +60,7 @@ pub fn run(args: &SnippetArgs) -> anyhow::Result<Outcome> {
         force_cookieless: privacy.and_then(|p| p.force_cookieless),
         do_not_track: true,
     };
-    let instance_code = if args.flavour == SnippetFlavour::Html && !args.offline {
+    let instance_code = if args.flavour == Flavour::Html && !args.offline {
         match instance_html(args, &loaded, online, &input) {
             Ok(code) => Some(code),
             Err(error) => {
