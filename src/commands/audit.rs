@@ -34,7 +34,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Outcome> {
             live
         }
         None => {
-            let client = context::client(&args.connection, loaded.as_ref(), 4)?;
+            let client = context::client(&args.connection, loaded.as_ref())?;
             let runtime = context::runtime()?;
             let live = runtime.block_on(context::read_all(&client, &[]))?;
             if administers_nothing(&live) {

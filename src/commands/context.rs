@@ -45,12 +45,8 @@ pub fn config_digest(loaded: &Loaded) -> String {
 /// Builds the client from flags, environment and configuration.
 /// URL: `--url`, else `MATOMO_URL`, else `matomo.url`. Token: `--token-file`, else
 /// `MATOMO_TOKEN`. Password: `MATOMO_PASSWORD`. Login (for reading the admin pages
-/// with the password): `MATOMO_LOGIN`.
-pub fn client(
-    args: &ConnectionArgs,
-    loaded: Option<&Loaded>,
-    parallelism: usize,
-) -> anyhow::Result<Client> {
+/// with the password): `MATOMO_LOGIN`. `--parallelism` bounds the requests in flight.
+pub fn client(args: &ConnectionArgs, loaded: Option<&Loaded>) -> anyhow::Result<Client> {
     let url = args
         .url
         .clone()
@@ -106,7 +102,7 @@ pub fn client(
     config.connect_timeout = std::time::Duration::from_secs(args.connect_timeout);
     config.request_timeout = std::time::Duration::from_secs(args.timeout);
     config.bulk_size = usize::try_from(args.bulk_size).unwrap_or(crate::matomo::MAX_BULK_SIZE);
-    config.parallelism = parallelism.max(1);
+    config.parallelism = args.parallelism.max(1);
     Ok(Client::new(config)?)
 }
 
@@ -349,8 +345,104 @@ pub fn bind_snapshot(
     Ok(bindings)
 }
 
-/// Refuses a `--site` key the configuration does not have, naming the keys it has.
-/// Called before anything is read from Matomo.
+/// Whether a `--site` value is a Matomo id (all digits) rather than a key.
+pub fn is_site_id(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The candidates closest to `word` (likely typos), best first, at most three.
+pub fn close_matches<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Vec<&'a str> {
+    let mut scored: Vec<(f64, &str)> = candidates
+        .into_iter()
+        .map(|c| (strsim::normalized_damerau_levenshtein(word, c), c))
+        .filter(|(score, _)| *score >= 0.5)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+/// " (did you mean a, b?)" for the close matches, or nothing.
+pub fn did_you_mean(matches: &[&str]) -> String {
+    if matches.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", matches.join(", "))
+    }
+}
+
+/// Resolves `--site` values to configuration keys: a value that is all digits is a
+/// Matomo id, matched against the sites' `id:`; any other value is a key. Refuses (before
+/// anything is read from Matomo) an unknown key or id, naming it with close matches, and
+/// a site another repository owns ([`check_site_filter`]).
+pub fn site_keys(
+    desired: &crate::desired::model::Config,
+    values: &[String],
+) -> anyhow::Result<Vec<String>> {
+    let mut keys = Vec::new();
+    let mut unknown_ids = Vec::new();
+    for value in values {
+        if !is_site_id(value) {
+            keys.push(value.clone());
+            continue;
+        }
+        let id = value.parse::<u64>().ok();
+        match desired
+            .sites
+            .iter()
+            .find(|(_, site)| id.is_some() && site.id == id)
+        {
+            Some((key, _)) => keys.push(key.clone()),
+            None => unknown_ids.push(value.as_str()),
+        }
+    }
+    if !unknown_ids.is_empty() {
+        let with_ids: Vec<String> = desired
+            .sites
+            .iter()
+            .filter_map(|(key, site)| site.id.map(|id| (id.to_string(), key)))
+            .map(|(id, key)| format!("{id} ({key})"))
+            .collect();
+        let ids: Vec<String> = desired
+            .sites
+            .values()
+            .filter_map(|site| site.id.map(|id| id.to_string()))
+            .collect();
+        let close: Vec<String> = unknown_ids
+            .iter()
+            .flat_map(|id| close_matches(id, ids.iter().map(String::as_str)))
+            .map(|id| {
+                let key = desired
+                    .sites
+                    .iter()
+                    .find(|(_, s)| s.id.is_some_and(|i| i.to_string() == id))
+                    .map(|(k, _)| k.as_str())
+                    .unwrap_or_default();
+                format!("{id} ({key})")
+            })
+            .collect();
+        let close: Vec<&str> = close.iter().map(String::as_str).collect();
+        bail!(
+            "--site {}: no site with this Matomo id in the configuration{}; the sites with an `id:` are: {} (a value of digits is an id; a site bound by its URL gets its id from `matoform pin`, or name it by its key)",
+            unknown_ids.join(", "),
+            did_you_mean(&close),
+            if with_ids.is_empty() {
+                "(none)".to_string()
+            } else {
+                with_ids.join(", ")
+            }
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    keys.retain(|key| seen.insert(key.clone()));
+    check_site_filter(desired, &keys)?;
+    Ok(keys)
+}
+
+/// Refuses a `--site` key the configuration does not have, naming the keys it has (or,
+/// past 20 keys, only the close matches). Called before anything is read from Matomo.
 pub fn check_site_filter(
     desired: &crate::desired::model::Config,
     site_filter: &[String],
@@ -377,14 +469,21 @@ pub fn check_site_filter(
         return Ok(());
     }
     let keys: Vec<&str> = desired.sites.keys().map(String::as_str).collect();
+    let close: Vec<&str> = unknown
+        .iter()
+        .flat_map(|key| close_matches(key, keys.iter().copied()))
+        .collect();
+    let listed = if keys.is_empty() {
+        "; the keys are: (none)".to_string()
+    } else if keys.len() <= 20 {
+        format!("; the keys are: {}", keys.join(", "))
+    } else {
+        format!("; the configuration has {} sites", keys.len())
+    };
     bail!(
-        "--site {}: no site with this key in the configuration; the keys are: {}",
+        "--site {}: no site with this key in the configuration{listed}{}",
         unknown.join(", "),
-        if keys.is_empty() {
-            "(none)".to_string()
-        } else {
-            keys.join(", ")
-        }
+        did_you_mean(&close)
     )
 }
 

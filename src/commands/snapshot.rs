@@ -22,7 +22,7 @@ pub fn run(args: &SnapshotArgs) -> anyhow::Result<Outcome> {
         .as_ref()
         .map(|l| crate::policy::effective(&l.config))
         .unwrap_or_else(Config::default);
-    let client = context::client(&args.connection, loaded.as_ref(), 4)?;
+    let client = context::client(&args.connection, loaded.as_ref())?;
     let runtime = context::runtime()?;
     let scope = Scope {
         desired: &desired,

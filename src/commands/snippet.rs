@@ -38,7 +38,7 @@ pub fn run(args: &SnippetArgs) -> anyhow::Result<Outcome> {
             args.site
         ),
         None => {
-            let client = context::client(&args.connection, Some(&loaded), 1)?;
+            let client = context::client(&args.connection, Some(&loaded))?;
             let runtime = context::runtime()?;
             let (_, listed) = runtime.block_on(crate::live::read::read_sites(&client))?;
             online = Some((client, runtime));
@@ -89,7 +89,7 @@ fn instance_html(
     let (client, runtime) = match online {
         Some(pair) => pair,
         None => (
-            context::client(&args.connection, Some(loaded), 1)?,
+            context::client(&args.connection, Some(loaded))?,
             context::runtime()?,
         ),
     };
