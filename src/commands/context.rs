@@ -36,6 +36,18 @@ pub fn load_config(args: &ConfigArgs) -> anyhow::Result<Loaded> {
     }
 }
 
+/// Loads the configuration when there is one: the one `-c` names, else the default
+/// places `plan` looks in (./matoform.yaml, ./matoform.yml, ./matoform/). `None` when
+/// none exists. For the commands that also work without one (`audit`, `snapshot`).
+pub fn load_config_if_present(args: &ConfigArgs) -> anyhow::Result<Option<Loaded>> {
+    let present = args.config.is_some() || desired::resolve_path(None).is_ok();
+    if present {
+        load_config(args).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// SHA-256 of the configuration (canonical JSON).
 pub fn config_digest(loaded: &Loaded) -> String {
     let bytes = serde_json::to_vec(&loaded.config).unwrap_or_default();
