@@ -34,8 +34,8 @@ pub struct Cli {
 pub enum Command {
     /// Check the configuration without contacting Matomo.
     Validate(ValidateArgs),
-    /// Print the JSON Schema of the configuration.
-    Schema,
+    /// Print the JSON Schema of the configuration (or, with --plan, of the plan JSON).
+    Schema(SchemaArgs),
     /// Show the changes that would make the live instance match the configuration.
     Plan(PlanArgs),
     /// Make the changes of a plan.
@@ -188,6 +188,15 @@ pub struct ValidateArgs {
     /// prints only the counts.
     #[arg(long, value_enum, value_name = "WHICH", default_value_t = FindingsMode::Summary)]
     pub findings: FindingsMode,
+}
+
+/// `schema`.
+#[derive(Debug, Clone, Args)]
+pub struct SchemaArgs {
+    /// Print the schema of the plan JSON (`plan --format json`, plan files) instead:
+    /// schema/plan.schema.json.
+    #[arg(long)]
+    pub plan: bool,
 }
 
 /// `baseline`.

@@ -12,6 +12,29 @@ pub fn json(plan: &Plan) -> String {
     out
 }
 
+/// The JSON Schema of the plan JSON (`plan --format json`, plan files), generated from
+/// [`Plan`] for what matoform writes (serialisation): what `matoform schema --plan`
+/// prints and `schema/plan.schema.json` holds.
+pub fn plan_schema() -> serde_json::Value {
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<Plan>();
+    let mut value = serde_json::to_value(schema).unwrap_or_default();
+    // The schema describes this format version only.
+    if let Some(version) = value.pointer_mut("/properties/format_version") {
+        version["const"] = crate::plan::PLAN_FORMAT_VERSION.into();
+    }
+    value
+}
+
+/// [`plan_schema`] as pretty JSON, ending with a newline.
+pub fn plan_schema_json() -> String {
+    let mut text = serde_json::to_string_pretty(&plan_schema()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// Version of the apply report (`apply --format json`), documented in
 /// docs/plan-format.md ("The apply report"); bumped like the plan's.
 pub const APPLY_REPORT_FORMAT_VERSION: u32 = 1;
