@@ -134,7 +134,7 @@ fn parse_parallelism(value: &str) -> Result<usize, String> {
 pub enum Format {
     /// Human-readable text, Terraform style.
     Text,
-    /// Versioned JSON (docs/plan-format.md).
+    /// Versioned JSON (the plan: docs/plan-format.md, schema/plan.schema.json).
     Json,
     /// Markdown, for a pull-request comment.
     Markdown,

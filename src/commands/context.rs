@@ -658,3 +658,49 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()
         .context("cannot start the async runtime")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(yaml: &str) -> crate::desired::model::Config {
+        serde_yaml::from_str(yaml).expect("config")
+    }
+
+    const TWO: &str = "sites:\n  blog:\n    id: 3\n    name: Blog\n    urls: [https://blog.example.com]\n  shop:\n    name: Shop\n    urls: [https://shop.example.com]\n";
+
+    #[test]
+    fn a_value_of_digits_is_an_id() {
+        assert!(is_site_id("42"));
+        assert!(!is_site_id("site-42"));
+        assert!(!is_site_id(""));
+        assert!(!is_site_id("-1"));
+    }
+
+    #[test]
+    fn site_values_resolve_to_keys_ids_through_the_configuration() {
+        let desired = config(TWO);
+        let keys =
+            site_keys(&desired, &["3".into(), "shop".into(), "blog".into()]).expect("resolves");
+        assert_eq!(keys, ["blog", "shop"]);
+        let error = site_keys(&desired, &["33".into()]).expect_err("unknown id");
+        assert!(
+            error.to_string().starts_with(
+                "--site 33: no site with this Matomo id in the configuration (did you mean 3 (blog)?); the sites with an `id:` are: 3 (blog)"
+            ),
+            "{error}"
+        );
+        let error = site_keys(&desired, &["blgo".into()]).expect_err("unknown key");
+        assert_eq!(
+            error.to_string(),
+            "--site blgo: no site with this key in the configuration; the keys are: blog, shop (did you mean blog?)"
+        );
+    }
+
+    #[test]
+    fn close_matches_are_likely_typos_best_first() {
+        let keys = ["blog", "blog-archive", "shop", "wiki"];
+        assert_eq!(close_matches("blgo", keys), ["blog"]);
+        assert_eq!(close_matches("zzzz", keys), Vec::<&str>::new());
+    }
+}
