@@ -1,11 +1,11 @@
 //! `CustomDimensions`: configured dimensions, scopes and slots, creating and updating them.
 
+use super::report::{Metrics, Rows, segment1};
 use super::values::{esc, php_bool, sanitize};
 use super::{Call, Fail, R, no_method, ok, val};
 use crate::php::Value as PV;
 use crate::state::{Access, CustomDimension, Extraction};
-use serde_json::Value as J;
-use serde_json::json;
+use serde_json::{Map, Value as J, json};
 
 /// A custom dimension as Matomo answers it (ids as strings).
 pub fn dimension_json(idsite: u32, d: &CustomDimension) -> J {
@@ -25,6 +25,7 @@ impl Call<'_> {
     /// The `CustomDimensions` methods.
     pub(super) fn custom_dimensions(&mut self, action: &str) -> R {
         match action {
+            "getCustomDimension" => self.custom_dimension_report(),
             "getConfiguredCustomDimensions" => {
                 let id = self.site("idSite", Access::View)?;
                 let dims = self
@@ -199,5 +200,64 @@ impl Call<'_> {
             }
         }
         ok()
+    }
+
+    /// `CustomDimensions.getCustomDimension`: one row per value of dimension `idDimension`
+    /// in the tracked visits (visit scope: counted per visit; action scope: per action).
+    /// The action-scope rows' URL subtables are not served.
+    fn custom_dimension_report(&self) -> R {
+        self.req("idDimension")?;
+        self.req("idSite")?;
+        self.req("period")?;
+        self.req("date")?;
+        let site = self.site("idSite", Access::View)?;
+        // PHP's `%d` of a non-numeric id is 0.
+        let id = self
+            .s("idDimension")
+            .and_then(|s| s.trim().parse::<u32>().ok())
+            .unwrap_or(0);
+        let Some(dim) = self
+            .st
+            .custom_dimensions
+            .get(&site)
+            .and_then(|d| d.iter().find(|d| d.id == id))
+        else {
+            return Err(Fail::Error(format!(
+                "Dimension {id} for website {site} does not exist."
+            )));
+        };
+        if !dim.active {
+            return Err(Fail::Error(format!(
+                "Dimension {id} for website {site} is not active."
+            )));
+        }
+        self.check_period()?;
+        let visit_scope = dim.scope == "visit";
+        let segment = format!("dimension{id}");
+        let mut rows = Rows::default();
+        let make = |value: &String| {
+            let mut f = Map::new();
+            f.insert("segment".into(), segment1(&segment, "==", value));
+            (value.clone(), f)
+        };
+        for visit in self.visits(site) {
+            if visit_scope {
+                if let Some(value) = visit.dimensions.get(&id) {
+                    rows.hit(value, visit, || make(value));
+                }
+            } else {
+                for a in &visit.actions {
+                    if let Some(value) = a.dimensions.get(&id) {
+                        rows.hit(value, visit, || make(value));
+                    }
+                }
+            }
+        }
+        let metrics = if visit_scope {
+            Metrics::Visits
+        } else {
+            Metrics::Hits
+        };
+        Ok(J::Array(self.offset(rows.into_json(metrics, self.uniq()))))
     }
 }

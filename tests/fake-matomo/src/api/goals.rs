@@ -1,7 +1,8 @@
 //! `Goals`: goals per site (read, add, update, soft delete).
 
-use super::values::{esc, php_bool, sanitize, urldecode};
+use super::values::{esc, php_bool, sanitize};
 use super::{Call, Fail, R, no_method, number, ok, val};
+use crate::php::urldecode;
 use crate::state::{Access, Goal};
 use serde_json::Map;
 use serde_json::Value as J;

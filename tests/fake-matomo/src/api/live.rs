@@ -1,8 +1,9 @@
 //! `Live`: the visits log and visitor profile switches, checked before any visit is answered.
 
-use super::{Call, Fail, R, no_method, unexpected_site};
+use super::{Call, Fail, R, no_method, number, unexpected_site};
 use crate::state::Access;
-use serde_json::json;
+use crate::tracking::{ActionKind, Visit};
+use serde_json::{Map, Value as J, json};
 
 impl Call<'_> {
     /// The `Live` methods.
@@ -70,7 +71,9 @@ impl Call<'_> {
         Ok(())
     }
 
-    /// `Live.getLastVisitsDetails` (the fake has no visits: an empty list once allowed).
+    /// `Live.getLastVisitsDetails`: the tracked visits of the sites (comma list), the latest
+    /// first, each with its `actionDetails` (see [`visit_json`]); `period` and `date` are
+    /// accepted and not applied.
     fn last_visits_details(&self) -> R {
         let raw = self.req("idSite")?;
         let mut ids = Vec::new();
@@ -87,6 +90,136 @@ impl Call<'_> {
             ids.push(id);
         }
         self.check_visitor_log(&ids)?;
-        Ok(json!([]))
+        self.check_period()?;
+        let mut visits: Vec<(u32, &Visit)> = ids
+            .iter()
+            .flat_map(|id| self.visits(*id).iter().map(move |v| (*id, v)))
+            .collect();
+        visits.sort_by_key(|(_, v)| std::cmp::Reverse(v.id));
+        let rows = visits
+            .into_iter()
+            .map(|(site, v)| self.visit_json(site, v))
+            .collect();
+        Ok(J::Array(self.offset(rows)))
+    }
+
+    /// One visit as the visitor log answers it, reduced to the fields that carry what the
+    /// visitor sent: ids, counts, `userId`, the site's visit-scope dimensions (`dimensionN`,
+    /// `null` when unset) and `actionDetails` (each with the action-scope `dimensionN`).
+    fn visit_json(&self, site: u32, v: &Visit) -> J {
+        let dims = self.st.custom_dimensions.get(&site);
+        let active = |scope: &str| -> Vec<u32> {
+            dims.map(|d| {
+                d.iter()
+                    .filter(|d| d.active && d.scope == scope)
+                    .map(|d| d.id)
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let (visit_dims, action_dims) = (active("visit"), active("action"));
+        let mut position = 0;
+        let mut details = Vec::new();
+        let (mut searches, mut events, mut interactions) = (0, 0, 0);
+        for a in &v.actions {
+            let mut d = Map::new();
+            match &a.kind {
+                ActionKind::Page { url, title } => {
+                    position += 1;
+                    interactions += 1;
+                    d.insert("type".into(), json!("action"));
+                    d.insert("url".into(), json!(url));
+                    d.insert("pageTitle".into(), json!(title));
+                    d.insert("pageviewPosition".into(), json!(position));
+                    d.insert("title".into(), json!(title));
+                    d.insert("subtitle".into(), json!(url));
+                }
+                ActionKind::Search {
+                    keyword,
+                    category,
+                    count,
+                } => {
+                    position += 1;
+                    interactions += 1;
+                    searches += 1;
+                    let mut subtitle = keyword.clone();
+                    if !category.is_empty() {
+                        subtitle.push_str(&format!(" - Search Category: {category}"));
+                    }
+                    if let Some(n) = count.filter(|n| *n > 0) {
+                        subtitle.push_str(&format!(" - Search Results Count: {n}"));
+                    }
+                    d.insert("type".into(), json!("search"));
+                    d.insert("url".into(), J::Null);
+                    d.insert("pageIdAction".into(), J::Null);
+                    d.insert("siteSearchKeyword".into(), json!(keyword));
+                    d.insert("siteSearchCategory".into(), json!(category));
+                    d.insert("siteSearchCount".into(), json!(count));
+                    d.insert("pageviewPosition".into(), json!(position));
+                    d.insert("title".into(), json!("Site Search"));
+                    d.insert("subtitle".into(), json!(subtitle));
+                }
+                ActionKind::Event {
+                    url,
+                    category,
+                    action,
+                    name,
+                    value,
+                } => {
+                    events += 1;
+                    d.insert("type".into(), json!("event"));
+                    d.insert("url".into(), json!(url));
+                    d.insert("eventCategory".into(), json!(category));
+                    d.insert("eventAction".into(), json!(action));
+                    d.insert("pageviewPosition".into(), json!(position));
+                    d.insert("title".into(), json!("Event"));
+                    // Matomo's own (unbalanced) quotes.
+                    d.insert(
+                        "subtitle".into(),
+                        json!(format!("Category: \"{category}', Action: \"{action}\"")),
+                    );
+                    if let Some(n) = name {
+                        d.insert("eventName".into(), json!(n));
+                    }
+                    if let Some(x) = value {
+                        d.insert("eventValue".into(), number(*x));
+                    }
+                }
+                ActionKind::Download { url } | ActionKind::Outlink { url } => {
+                    let (kind, title) = match a.kind {
+                        ActionKind::Download { .. } => ("download", "Download"),
+                        _ => ("outlink", "Outlink"),
+                    };
+                    d.insert("type".into(), json!(kind));
+                    d.insert("url".into(), json!(url));
+                    d.insert("pageTitle".into(), J::Null);
+                    d.insert("pageviewPosition".into(), json!(position));
+                    d.insert("title".into(), json!(title));
+                    d.insert("subtitle".into(), json!(url));
+                }
+            }
+            for id in &action_dims {
+                d.insert(format!("dimension{id}"), json!(a.dimensions.get(id)));
+            }
+            details.push(J::Object(d));
+        }
+        let mut m = Map::new();
+        m.insert("idSite".into(), json!(site));
+        m.insert("idVisit".into(), json!(v.id));
+        m.insert("visitorId".into(), json!(v.visitor_id));
+        m.insert(
+            "siteName".into(),
+            json!(self.st.sites.get(&site).map(|s| s.name.clone())),
+        );
+        m.insert("userId".into(), json!(v.user_id));
+        m.insert("actions".into(), json!(v.actions.len()));
+        m.insert("searches".into(), json!(searches));
+        m.insert("events".into(), json!(events));
+        m.insert("interactions".into(), json!(interactions));
+        for id in &visit_dims {
+            m.insert(format!("dimension{id}"), json!(v.dimensions.get(id)));
+        }
+        m.insert("actionDetails".into(), J::Array(details));
+        J::Object(m)
     }
 }

@@ -4,14 +4,18 @@
 //! [`Call::dispatch`] routes a method to its Matomo module, one file per module; `values`
 //! holds the value rules (lists, URLs, timezones, currencies) several modules share.
 
+mod actions;
 mod bulk;
 mod core_admin_home;
 mod core_plugins_admin;
 mod custom_dimensions;
+mod events;
 mod goals;
 mod live;
 mod privacy_manager;
+mod report;
 mod sites_manager;
+mod user_id;
 mod users_manager;
 mod values;
 
@@ -141,6 +145,9 @@ impl Call<'_> {
             ("CorePluginsAdmin", _) => self.core_plugins_admin(action),
             ("Live", _) => self.live(action),
             ("CoreAdminHome", _) => self.core_admin_home(action),
+            ("Actions", _) => self.actions(action),
+            ("Events", _) => self.events(action),
+            ("UserId", _) => self.user_id(action),
             _ => Err(no_method(module, action)),
         }
     }

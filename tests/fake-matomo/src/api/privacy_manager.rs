@@ -8,7 +8,6 @@ use serde_json::Map;
 use serde_json::Value as J;
 use serde_json::json;
 
-const PII: &str = include_str!("../assets/pii_params.txt");
 impl Call<'_> {
     /// The `PrivacyManager` methods.
     pub(super) fn privacy_manager(&mut self, action: &str) -> R {
@@ -209,25 +208,7 @@ impl Call<'_> {
 
     /// The effective global query-parameter exclusions (5.7).
     pub(super) fn effective_query_params(&self, site: Option<u32>) -> Vec<String> {
-        let kind = if self.enforced(site) {
-            "matomo_recommended_pii"
-        } else {
-            self.st.options.query_param_exclusion_type.as_str()
-        };
-        match kind {
-            "matomo_recommended_pii" => PII.trim().split(',').map(String::from).collect(),
-            "custom" => self
-                .st
-                .options
-                .excluded_query_parameters_global
-                .clone()
-                .unwrap_or_default()
-                .split(',')
-                .filter(|x| !x.is_empty())
-                .map(String::from)
-                .collect(),
-            _ => Vec::new(),
-        }
+        self.st.effective_query_params(site)
     }
 
     fn get_anonymisation(&self) -> R {

@@ -8,14 +8,13 @@ use super::values::{
 use super::{Call, Fail, R, no_method, ok, opt_json, val};
 use crate::php::Value as PV;
 use crate::php::php_trim;
-use crate::state::{Access, Site};
+use crate::state::{Access, DEFAULT_SEARCH_KEYWORDS, Site};
 use serde_json::Map;
 use serde_json::Value as J;
 use serde_json::json;
 
 /// The `excluded_parameters` help of 5.7 (5.0.2's is in `assets/site_settings.json`).
 const EXCLUDED_PARAMETERS_HELP_57: &str = "Enter each URL parameter on a separate line to exclude from tracking and reports. Regular expressions such as /^sess.*|.*[dD]ate$/ are supported.<br /><br />Matomo will automatically exclude the common session parameters (phpsessid, sessionid, ...).";
-const DEFAULT_SEARCH_KEYWORDS: &str = "q,query,s,search,searchword,k,keyword,keywords";
 
 /// An alias URL equal, in the `site_url` table's collation, to one inserted before it.
 struct Collision {

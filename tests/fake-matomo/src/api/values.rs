@@ -2,7 +2,7 @@
 //! collation key, timezones and currencies.
 
 use super::Fail;
-use crate::php::php_trim;
+use crate::php::{php_trim, urldecode};
 
 pub(super) fn esc(s: &str) -> String {
     html_escape::encode_double_quoted_attribute(&html_escape::encode_text(s))
@@ -20,31 +20,6 @@ pub(super) fn typed_bool(s: &str) -> bool {
         s.trim().to_ascii_lowercase().as_str(),
         "1" | "true" | "on" | "yes"
     )
-}
-
-/// PHP `urldecode()`.
-pub(super) fn urldecode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Normalise a comma list: trim items (PHP `trim`), drop empty ones (Matomo's excluded IPs).
