@@ -8,10 +8,11 @@ use crate::live::{
     DefaultsState, InstanceState, PrivacyState, RawDataState, ReportsState, RetentionState,
     VisitorLogState,
 };
+use crate::matomo::wire;
 use crate::plan::{Action, Address, Change, InstanceSetting, Resource};
 
 use super::site::desired_exclusions;
-use super::{Diff, changed_fields, created_fields, fingerprint, stored};
+use super::{Diff, changed_fields, created_fields, fingerprint};
 
 /// The instance-wide settings the configuration states, against the live ones.
 pub(super) fn diff_instance(
@@ -154,7 +155,7 @@ pub(super) fn diff_instance(
                     .is_some_and(|kind| !kind.is_empty())
                 {
                     after.query_parameters_type = Some(
-                        stored::query_parameters_type(&after.query_parameters)
+                        wire::query_parameters_type(&after.query_parameters)
                             .to_string(),
                     );
                 }

@@ -76,22 +76,6 @@ pub fn list(live: &[String], desired: &[String]) -> Vec<String> {
     }
 }
 
-/// Matomo's type for its recommended personal-data list of query parameters.
-const RECOMMENDED_PII: &str = "matomo_recommended_pii";
-
-/// The type Matomo 5.2+ stores with a global query-parameter list written as `list`:
-/// none, Matomo's recommended list, or a custom one. The diff compares it; the client
-/// sends it (`SitesManager.setGlobalQueryParamExclusion`).
-pub fn query_parameters_type(list: &[String]) -> &'static str {
-    if list.is_empty() {
-        "common_session_parameters"
-    } else if crate::personal_data::is_matomo_recommended(list) {
-        RECOMMENDED_PII
-    } else {
-        "custom"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,11 +115,5 @@ mod tests {
     fn names_lose_ascii_blanks_only() {
         assert_eq!(text("  Démarche \t"), "Démarche");
         assert_eq!(text("\u{a0}Nom\u{a0}"), "\u{a0}Nom\u{a0}");
-    }
-
-    #[test]
-    fn the_query_parameter_type_follows_the_list() {
-        assert_eq!(query_parameters_type(&[]), "common_session_parameters");
-        assert_eq!(query_parameters_type(&strings(&["email"])), "custom");
     }
 }

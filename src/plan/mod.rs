@@ -143,7 +143,7 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Change {
     /// Address: `site[key]`, `site[key].goal[key]`, `site[key].custom_dimension[key]`,
-    /// `instance.privacy`, `instance.retention`, … (a string in the JSON).
+    /// `instance.privacy`, `instance.retention`, …
     pub address: Address,
     /// The action.
     pub action: Action,
