@@ -243,7 +243,15 @@ mod tests {
         ] {
             assert!(is_secret_parameter(name), "{name}");
         }
-        for name in ["page", "q", "category", "utm_source", "id", "author", "authors"] {
+        for name in [
+            "page",
+            "q",
+            "category",
+            "utm_source",
+            "id",
+            "author",
+            "authors",
+        ] {
             assert!(!is_secret_parameter(name), "{name}");
         }
         assert!(is_name_parameter("Prenom"));

@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Detector, Found, isolated, scan};
+use super::{Detector, Found, digit_count, isolated, scan};
 
 static CARD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[2-6][0-9]{3}(?:(?:[ \-]|%20)?[0-9]){11,15}").expect("card regex")
@@ -23,8 +23,8 @@ static CARD: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Every card number in `text` that passes the checks.
 pub(super) fn find(text: &str) -> Vec<Found> {
-    if !text.bytes().any(|b| b.is_ascii_digit()) {
-        return Vec::new();
+    if digit_count(text) < 15 {
+        return Vec::new(); // 15 digits at least
     }
     scan(&CARD, text, |range| card(text, range))
 }
@@ -140,13 +140,41 @@ mod tests {
     #[test]
     fn finds_card_numbers() {
         for (text, number, redacted) in [
-            ("cb=4970101234567893", "4970101234567893", "**** **** **** 7893"),
-            ("4970 1012 3456 7893 exp 12/28", "4970 1012 3456 7893", "**** **** **** 7893"),
-            ("5555-5555-5555-4444", "5555-5555-5555-4444", "**** **** **** 4444"),
-            ("2223003122003222", "2223003122003222", "**** **** **** 3222"),
-            ("3782 822463 10005", "3782 822463 10005", "**** **** **** 0005"),
-            ("6011111111111117", "6011111111111117", "**** **** **** 1117"),
-            ("4970%201012%203456%207893", "4970%201012%203456%207893", "**** **** **** 7893"),
+            (
+                "cb=4970101234567893",
+                "4970101234567893",
+                "**** **** **** 7893",
+            ),
+            (
+                "4970 1012 3456 7893 exp 12/28",
+                "4970 1012 3456 7893",
+                "**** **** **** 7893",
+            ),
+            (
+                "5555-5555-5555-4444",
+                "5555-5555-5555-4444",
+                "**** **** **** 4444",
+            ),
+            (
+                "2223003122003222",
+                "2223003122003222",
+                "**** **** **** 3222",
+            ),
+            (
+                "3782 822463 10005",
+                "3782 822463 10005",
+                "**** **** **** 0005",
+            ),
+            (
+                "6011111111111117",
+                "6011111111111117",
+                "**** **** **** 1117",
+            ),
+            (
+                "4970%201012%203456%207893",
+                "4970%201012%203456%207893",
+                "**** **** **** 7893",
+            ),
         ] {
             assert_eq!(
                 found(text),
@@ -159,13 +187,13 @@ mod tests {
     #[test]
     fn leaves_look_alikes() {
         for text in [
-            "4970101234567894",   // Luhn fails
-            "73282932000074",     // SIRET (Luhn-valid, 14 digits)
-            "36252187900035",     // SIRET beginning like a Diners card
-            "4006381333932",      // EAN-13
-            "1764499200000006",   // microsecond timestamp (no IIN 1)
-            "9970101234567892",   // IIN 9
-            "49701012345678936",  // 17 digits for Visa
+            "4970101234567894",     // Luhn fails
+            "73282932000074",       // SIRET (Luhn-valid, 14 digits)
+            "36252187900035",       // SIRET beginning like a Diners card
+            "4006381333932",        // EAN-13
+            "1764499200000006",     // microsecond timestamp (no IIN 1)
+            "9970101234567892",     // IIN 9
+            "49701012345678936",    // 17 digits for Visa
             "4970 101 234 567 893", // not grouped like a card
             "4970 1012-3456 7893",  // mixed separators
             "/commande/4970101234567893121",

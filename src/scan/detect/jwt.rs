@@ -22,13 +22,18 @@ pub(super) fn find(text: &str) -> Vec<Found> {
 
 fn jwt(text: &str, range: Range<usize>) -> Option<Found> {
     let base64url = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    if text[..range.start].chars().next_back().is_some_and(base64url) {
+    if text[..range.start]
+        .chars()
+        .next_back()
+        .is_some_and(base64url)
+    {
         return None;
     }
     let (header, _) = text[range.clone()].split_once('.')?;
     let header = decode_base64url(header)?;
     let header = String::from_utf8_lossy(&header);
-    let is_header = header.starts_with('{') && (header.contains("\"alg\"") || header.contains("\"typ\""));
+    let is_header =
+        header.starts_with('{') && (header.contains("\"alg\"") || header.contains("\"typ\""));
     is_header.then(|| Found {
         detector: Detector::Jwt,
         range,
@@ -85,10 +90,10 @@ mod tests {
     #[test]
     fn leaves_look_alikes() {
         for text in [
-            "eyJhbGciOiJIUzI1NiJ9",                         // a header alone
-            "eyJmb28iOiJiYXIifQ.eyJzdWIiOiIxMjM0In0.abc",   // {"foo":"bar"}: no header
-            "keyJabcdefghijk.abcdefghijk.abc",              // glued to a word
-            "/static/js/main.eyJ0eXAiOi.chunk.js",          // too short
+            "eyJhbGciOiJIUzI1NiJ9",                       // a header alone
+            "eyJmb28iOiJiYXIifQ.eyJzdWIiOiIxMjM0In0.abc", // {"foo":"bar"}: no header
+            "keyJabcdefghijk.abcdefghijk.abc",            // glued to a word
+            "/static/js/main.eyJ0eXAiOi.chunk.js",        // too short
             "1.2.3",
         ] {
             assert_eq!(find(text).len(), 0, "{text}");

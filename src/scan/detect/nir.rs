@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Detector, Found, SEP, consistent_separators, isolated, scan};
+use super::{Detector, Found, SEP, consistent_separators, digit_count, isolated, scan};
 
 static NIR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
@@ -20,8 +20,8 @@ static NIR: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Every NIR in `text` whose key is right.
 pub(super) fn find(text: &str) -> Vec<Found> {
-    if !text.bytes().any(|b| b.is_ascii_digit()) {
-        return Vec::new();
+    if digit_count(text) < 13 {
+        return Vec::new(); // 13 digits and the key, Corsica's 2A/2B counted
     }
     scan(&NIR, text, |range| nir(text, range))
 }
@@ -66,8 +66,7 @@ fn valid(chars: &[char]) -> bool {
         "2B" => Some(18),
         _ => None,
     };
-    let (Some(head), Some(tail), Some(key)) = (number(0, 5), number(7, 13), number(13, 15))
-    else {
+    let (Some(head), Some(tail), Some(key)) = (number(0, 5), number(7, 13), number(13, 15)) else {
         return false;
     };
     let Some(department) = corsica.or_else(|| number(5, 7)) else {
@@ -91,11 +90,31 @@ mod tests {
     #[test]
     fn finds_numbers_with_the_right_key() {
         for (text, number, redacted) in [
-            ("nir=185057800608491", "185057800608491", "1 ** ** ** *** *** 91"),
-            ("NIR : 1 85 05 78 006 084 91", "1 85 05 78 006 084 91", "1 ** ** ** *** *** 91"),
-            ("2.55.08.2A.004.012.83", "2.55.08.2A.004.012.83", "2 ** ** ** *** *** 83"),
-            ("2 69 05 2B 032 015 85", "2 69 05 2B 032 015 85", "2 ** ** ** *** *** 85"),
-            ("secu%3D290127511300163", "290127511300163", "2 ** ** ** *** *** 63"),
+            (
+                "nir=185057800608491",
+                "185057800608491",
+                "1 ** ** ** *** *** 91",
+            ),
+            (
+                "NIR : 1 85 05 78 006 084 91",
+                "1 85 05 78 006 084 91",
+                "1 ** ** ** *** *** 91",
+            ),
+            (
+                "2.55.08.2A.004.012.83",
+                "2.55.08.2A.004.012.83",
+                "2 ** ** ** *** *** 83",
+            ),
+            (
+                "2 69 05 2B 032 015 85",
+                "2 69 05 2B 032 015 85",
+                "2 ** ** ** *** *** 85",
+            ),
+            (
+                "secu%3D290127511300163",
+                "290127511300163",
+                "2 ** ** ** *** *** 63",
+            ),
         ] {
             assert_eq!(
                 found(text),
@@ -108,13 +127,13 @@ mod tests {
     #[test]
     fn leaves_look_alikes() {
         for text in [
-            "185057800608492",       // wrong key
-            "385057800608491",       // sex 3
-            "185157800608491",       // month 15
+            "185057800608492",         // wrong key
+            "385057800608491",         // sex 3
+            "185157800608491",         // month 15
             "1 85 05 78 006 084 91 1", // a separate number after it: found
-            "1850578006084911",      // longer run
-            "1 85.05 78 006 084 91", // mixed separators
-            "2 55 08 2C 004 012 83", // no département 2C
+            "1850578006084911",        // longer run
+            "1 85.05 78 006 084 91",   // mixed separators
+            "2 55 08 2C 004 012 83",   // no département 2C
             "73282932000074",
             "123456789012345",
         ] {

@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Detector, Found, SEP, consistent_separators, decode, digits, isolated, scan};
+use super::{
+    Detector, Found, SEP, consistent_separators, decode, digit_count, digits, isolated, scan,
+};
 
 static NATIONAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"0[1-9](?:{SEP}?[0-9]{{2}}){{4}}")).expect("phone regex")
@@ -23,11 +25,13 @@ static INTERNATIONAL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Every French phone number in `text`.
 pub(super) fn find(text: &str) -> Vec<Found> {
-    if !text.bytes().any(|b| b.is_ascii_digit()) {
-        return Vec::new();
+    if digit_count(text) < 10 {
+        return Vec::new(); // a number has 10 digits (11 with 33)
     }
     let mut found = scan(&NATIONAL, text, |range| national(text, range));
-    found.extend(scan(&INTERNATIONAL, text, |range| international(text, range)));
+    found.extend(scan(&INTERNATIONAL, text, |range| {
+        international(text, range)
+    }));
     found
 }
 
@@ -50,9 +54,13 @@ fn international(text: &str, range: Range<usize>) -> Option<Found> {
         .strip_prefix("00")
         .unwrap_or(number.trim_start_matches('+'));
     let rest = rest.strip_prefix("33")?;
-    let rest = rest.trim_start_matches([' ', '.', '-']).trim_start_matches("%20");
+    let rest = rest
+        .trim_start_matches([' ', '.', '-'])
+        .trim_start_matches("%20");
     let rest = rest.strip_prefix("(0)").unwrap_or(rest);
-    let rest = rest.trim_start_matches([' ', '.', '-']).trim_start_matches("%20");
+    let rest = rest
+        .trim_start_matches([' ', '.', '-'])
+        .trim_start_matches("%20");
     if !consistent_separators(rest) || !isolated(text, &range) {
         return None;
     }
@@ -104,16 +112,32 @@ mod tests {
     #[test]
     fn finds_french_numbers() {
         for (text, number, redacted) in [
-            ("Appelez le 06 12 34 56 78.", "06 12 34 56 78", "06 ** ** ** 78"),
+            (
+                "Appelez le 06 12 34 56 78.",
+                "06 12 34 56 78",
+                "06 ** ** ** 78",
+            ),
             ("tel=0612345678", "0612345678", "06 ** ** ** 78"),
             ("01.42.27.58.90", "01.42.27.58.90", "01 ** ** ** 90"),
             ("09-87-65-43-21", "09-87-65-43-21", "09 ** ** ** 21"),
             ("+33 6 12 34 56 78", "+33 6 12 34 56 78", "06 ** ** ** 78"),
             ("+33612345678", "+33612345678", "06 ** ** ** 78"),
             ("0033 1 42 27 58 90", "0033 1 42 27 58 90", "01 ** ** ** 90"),
-            ("+33 (0)6 12 34 56 78", "+33 (0)6 12 34 56 78", "06 ** ** ** 78"),
-            ("tel= 33 6 12 34 56 78", "33 6 12 34 56 78", "06 ** ** ** 78"),
-            ("q=06%2012%2034%2056%2078", "06%2012%2034%2056%2078", "06 ** ** ** 78"),
+            (
+                "+33 (0)6 12 34 56 78",
+                "+33 (0)6 12 34 56 78",
+                "06 ** ** ** 78",
+            ),
+            (
+                "tel= 33 6 12 34 56 78",
+                "33 6 12 34 56 78",
+                "06 ** ** ** 78",
+            ),
+            (
+                "q=06%2012%2034%2056%2078",
+                "06%2012%2034%2056%2078",
+                "06 ** ** ** 78",
+            ),
             ("/rappel/0798765432", "0798765432", "07 ** ** ** 32"),
         ] {
             assert_eq!(

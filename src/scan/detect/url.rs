@@ -24,7 +24,7 @@ use super::{Detector, Found};
 use crate::personal_data::{is_name_parameter, is_on_matomo_list, is_secret_parameter};
 
 static PARAM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:^|[?&;#])([^\s=?&;#%/"'<>(){}]{1,64})=([^&#\s]*)"#).expect("parameter regex")
+    Regex::new(r#"(?:^|[?&;#])[^\s=?&;#%/"'<>(){}]+=[^&#\s]*"#).expect("parameter regex")
 });
 
 /// One query parameter of the text.
@@ -47,23 +47,30 @@ pub(super) struct ParamFinding {
     pub value: Range<usize>,
 }
 
-/// Every `name=value` query parameter of `text`.
+/// Every `name=value` query parameter of `text`, nested ones included, in order.
 pub(super) fn params(text: &str) -> Vec<Param> {
     if !text.contains('=') {
         return Vec::new();
     }
-    PARAM
-        .captures_iter(text)
-        .filter_map(|captures| {
-            let name = captures.get(1)?;
-            let value = captures.get(2)?;
-            Some(Param {
-                name: name.as_str().to_owned(),
-                start: name.start(),
-                value: value.range(),
-            })
-        })
-        .collect()
+    let mut params = Vec::new();
+    let mut at = 0;
+    // The search goes on inside each value: a URL there has parameters too.
+    // (`find_at` and a split at the first `=`: no capture groups, the fast path of the
+    // regex crate. The name holds none of the delimiters, nor `=`.)
+    while let Some(m) = PARAM.find_at(text, at) {
+        let written = m.as_str();
+        let delimiter = usize::from(written.starts_with(['?', '&', ';', '#']));
+        let Some(equals) = written.find('=') else {
+            break;
+        };
+        params.push(Param {
+            name: written[delimiter..equals].to_owned(),
+            start: m.start() + delimiter,
+            value: m.start() + equals + 1..m.end(),
+        });
+        at = m.start() + equals + 1;
+    }
+    params
 }
 
 /// The parameters of `params` that carry a secret or a person's name.
@@ -75,7 +82,12 @@ pub(super) fn find(text: &str, params: &[Param]) -> Vec<ParamFinding> {
             let end = with_following_names(text, param.value.end);
             let value = decode(&text[param.value.start..end]);
             if looks_like_name(&value) {
-                let initial = value.trim().chars().next().map(String::from).unwrap_or_default();
+                let initial = value
+                    .trim()
+                    .chars()
+                    .next()
+                    .map(String::from)
+                    .unwrap_or_default();
                 found.push(ParamFinding {
                     found: Found {
                         detector: Detector::PersonName,
@@ -138,7 +150,11 @@ fn with_following_names(text: &str, mut end: usize) -> usize {
             .unwrap_or(rest.len() - word_start);
         let word = &rest[word_start..word_start + word_len];
         let capitalised = word.chars().next().is_some_and(char::is_uppercase);
-        if !capitalised || !word.chars().all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’')) {
+        if !capitalised
+            || !word
+                .chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’'))
+        {
             break;
         }
         end += word_start + word_len;
@@ -149,12 +165,59 @@ fn with_following_names(text: &str, mut end: usize) -> usize {
 /// Values of name-like parameters that are not names: sort orders, switches, sample
 /// words, the common names of pages and forms.
 const NOT_NAMES: &[&str] = &[
-    "a-z", "accueil", "all", "alpha", "any", "asc", "ascending", "contact", "croissant",
-    "date", "decroissant", "default", "defaut", "desc", "descending", "décroissant",
-    "défaut", "false", "form", "formulaire", "home", "index", "label", "libelle", "libellé",
-    "login", "name", "newsletter", "no", "nom", "non", "none", "null", "off", "on", "oui",
-    "page", "pertinence", "prenom", "prénom", "recherche", "relevance", "search", "submit",
-    "test", "title", "titre", "tous", "toutes", "true", "undefined", "yes", "z-a",
+    "a-z",
+    "accueil",
+    "all",
+    "alpha",
+    "any",
+    "asc",
+    "ascending",
+    "contact",
+    "croissant",
+    "date",
+    "decroissant",
+    "default",
+    "defaut",
+    "desc",
+    "descending",
+    "décroissant",
+    "défaut",
+    "false",
+    "form",
+    "formulaire",
+    "home",
+    "index",
+    "label",
+    "libelle",
+    "libellé",
+    "login",
+    "name",
+    "newsletter",
+    "no",
+    "nom",
+    "non",
+    "none",
+    "null",
+    "off",
+    "on",
+    "oui",
+    "page",
+    "pertinence",
+    "prenom",
+    "prénom",
+    "recherche",
+    "relevance",
+    "search",
+    "submit",
+    "test",
+    "title",
+    "titre",
+    "tous",
+    "toutes",
+    "true",
+    "undefined",
+    "yes",
+    "z-a",
 ];
 
 /// True when a decoded value looks like a person's name.
@@ -173,7 +236,18 @@ fn looks_like_name(value: &str) -> bool {
 
 /// Values that say nothing: switches, placeholders, values already masked.
 const EMPTY_VALUES: &[&str] = &[
-    "0", "1", "false", "no", "non", "none", "null", "off", "on", "oui", "true", "undefined",
+    "0",
+    "1",
+    "false",
+    "no",
+    "non",
+    "none",
+    "null",
+    "off",
+    "on",
+    "oui",
+    "true",
+    "undefined",
     "yes",
 ];
 
@@ -185,7 +259,9 @@ fn holds_a_value(value: &str) -> bool {
         || (value.starts_with('<') && value.ends_with('>'))
         || (value.starts_with('[') && value.ends_with(']'))
         || value.starts_with("${");
-    let masked = value.chars().all(|c| matches!(c, '*' | 'x' | 'X' | '•' | '.'));
+    let masked = value
+        .chars()
+        .all(|c| matches!(c, '*' | 'x' | 'X' | '•' | '.'));
     !value.is_empty()
         && !template
         && !masked
@@ -199,7 +275,13 @@ mod tests {
     fn found(text: &str) -> Vec<(Detector, String, String)> {
         find(text, &params(text))
             .into_iter()
-            .map(|f| (f.found.detector, text[f.found.range].to_owned(), f.found.redacted))
+            .map(|f| {
+                (
+                    f.found.detector,
+                    text[f.found.range].to_owned(),
+                    f.found.redacted,
+                )
+            })
             .collect()
     }
 
@@ -207,14 +289,30 @@ mod tests {
     fn finds_secrets() {
         for (text, written, redacted) in [
             ("/login?token=abc123&page=2", "token=abc123", "token=***"),
-            ("/api?access_token=Zm9vYmFy", "access_token=Zm9vYmFy", "access_token=***"),
-            ("/cb#access_token=Zm9vYmFy&state=x", "access_token=Zm9vYmFy", "access_token=***"),
-            ("/reset?password=hunter2", "password=hunter2", "password=***"),
+            (
+                "/api?access_token=Zm9vYmFy",
+                "access_token=Zm9vYmFy",
+                "access_token=***",
+            ),
+            (
+                "/cb#access_token=Zm9vYmFy&state=x",
+                "access_token=Zm9vYmFy",
+                "access_token=***",
+            ),
+            (
+                "/reset?password=hunter2",
+                "password=hunter2",
+                "password=***",
+            ),
             ("/p?user[email]=jd", "user[email]=jd", "user[email]=***"),
             ("/p?tel=0612&a=1", "tel=0612", "tel=***"),
             ("/p?ssn=abc", "ssn=abc", "ssn=***"),
             ("token=abc", "token=abc", "token=***"),
-            ("/p?a=1&amp;sessionid=f00d", "sessionid=f00d", "sessionid=***"),
+            (
+                "/p?a=1&amp;sessionid=f00d",
+                "sessionid=f00d",
+                "sessionid=***",
+            ),
             ("/p?pwd=a%26b", "pwd=a%26b", "pwd=***"),
         ] {
             assert_eq!(
@@ -229,17 +327,29 @@ mod tests {
     fn finds_names() {
         for (text, written, redacted) in [
             ("/annuaire?nom=Dupont", "nom=Dupont", "nom=D***"),
-            ("/annuaire?prenom=Jean-Pierre&page=2", "prenom=Jean-Pierre", "prenom=J***"),
+            (
+                "/annuaire?prenom=Jean-Pierre&page=2",
+                "prenom=Jean-Pierre",
+                "prenom=J***",
+            ),
             ("/f?name=Jean+Dupont", "name=Jean+Dupont", "name=J***"),
             ("/f?lastname=O%27Neil", "lastname=O%27Neil", "lastname=O***"),
             ("/f?nom=Jean%20Dupont", "nom=Jean%20Dupont", "nom=J***"),
-            ("/f?nom=Jean Dupont Martin", "nom=Jean Dupont Martin", "nom=J***"),
+            (
+                "/f?nom=Jean Dupont Martin",
+                "nom=Jean Dupont Martin",
+                "nom=J***",
+            ),
             ("/f?nom=Dupont habite ici", "nom=Dupont", "nom=D***"),
             ("/f?prénom=Élodie", "prénom=Élodie", "prénom=É***"),
         ] {
             assert_eq!(
                 found(text),
-                vec![(Detector::PersonName, written.to_owned(), redacted.to_owned())],
+                vec![(
+                    Detector::PersonName,
+                    written.to_owned(),
+                    redacted.to_owned()
+                )],
                 "{text}"
             );
         }
