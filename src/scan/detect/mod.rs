@@ -499,69 +499,88 @@ mod tests {
 
     /// Ordinary values that look like personal data and must not be reported: each
     /// case is named, and docs/scan.md lists them.
+    const FALSE_POSITIVES: &[(&str, &str)] = &[
+        ("order number", "/commande/CMD-2024-000123"),
+        ("long order number", "/suivi?commande=123456789012"),
+        ("ISO date", "/agenda/2026-11-30"),
+        ("French date", "Réunion du 30/11/2026"),
+        ("compact date", "/archives/20261130"),
+        ("time", "Ouvert de 08:30 à 18:00, 14h30"),
+        ("version", "/static/app-1.2.3.js"),
+        ("Windows build", "Windows v10.0.19045"),
+        ("postcode", "/mairie/75015"),
+        ("SIRET", "/entreprise/73282932000074"),
+        ("SIRET beginning like a Diners card", "siret=36252187900035"),
+        ("spaced SIRET", "SIRET 732 829 320 00074"),
+        ("SIREN", "/entreprise/732829320"),
+        ("spaced SIREN", "SIREN 732 829 320"),
+        ("all-zero phone", "Tél. 00 00 00 00 00"),
+        ("sample phone", "ex. 01 23 45 67 89 ou 0123456789"),
+        ("UUID", "/dossier/550e8400-e29b-41d4-a716-446655440000"),
+        ("MD5", "/cache/d41d8cd98f00b204e9800998ecf8427e"),
+        (
+            "SHA-256",
+            "/f/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        ),
+        ("price", "Total : 1 234,56 € (12.99 € HT)"),
+        ("GPS", "/carte?lat=48.856614&lon=2.3522219"),
+        ("numeric id in a path", "/article/123456"),
+        (
+            "utm parameters",
+            "/?utm_source=newsletter&utm_medium=email&utm_campaign=ete-2026",
+        ),
+        ("page number", "/actualites?page=2"),
+        ("search terms", "/recherche?q=horaires+piscine+municipale"),
+        ("sort by name", "/liste?sort=nom&order=asc"),
+        ("name parameter with a sort order", "/liste?nom=asc"),
+        ("name parameter with a switch", "/liste?name=true"),
+        ("name parameter with a slug", "/liste?name=produit-2024"),
+        ("name parameter with a number", "/liste?nom=12345"),
+        ("empty secret", "/login?token="),
+        ("secret placeholder", "/login?token={token}&password=***"),
+        ("retina image", "/img/logo@2x.png"),
+        ("package version", "/npm/lodash@4.17.21"),
+        ("social handle", "Suivez @mairie sur les réseaux"),
+        ("Unix timestamp", "/api?ts=1764499200"),
+        ("millisecond timestamp", "/api?ts=1764499200000"),
+        ("EAN-13 barcode", "/produit/4006381333932"),
+        ("analytics client id", "GA1.2.1234567890.1764499200"),
+        ("IBAN with a wrong check", "FR7630006000011234567890188"),
+        ("card number failing Luhn", "4970101234567894"),
+        ("NIR with a wrong key", "185057800608492"),
+        ("JWT-like file name", "/static/js/main.eyJ0eXAiOi.chunk.js"),
+        ("blog author filter", "/blog?author=dupont"),
+        ("percent in text", "Remise de 100% sur 2%20 articles"),
+    ];
+
     #[test]
     fn false_positives() {
-        let cases: &[(&str, &str)] = &[
-            ("order number", "/commande/CMD-2024-000123"),
-            ("long order number", "/suivi?commande=123456789012"),
-            ("ISO date", "/agenda/2026-11-30"),
-            ("French date", "Réunion du 30/11/2026"),
-            ("compact date", "/archives/20261130"),
-            ("time", "Ouvert de 08:30 à 18:00, 14h30"),
-            ("version", "/static/app-1.2.3.js"),
-            ("Windows build", "Windows v10.0.19045"),
-            ("postcode", "/mairie/75015"),
-            ("SIRET", "/entreprise/73282932000074"),
-            ("SIRET beginning like a Diners card", "siret=36252187900035"),
-            ("spaced SIRET", "SIRET 732 829 320 00074"),
-            ("SIREN", "/entreprise/732829320"),
-            ("spaced SIREN", "SIREN 732 829 320"),
-            ("all-zero phone", "Tél. 00 00 00 00 00"),
-            ("sample phone", "ex. 01 23 45 67 89 ou 0123456789"),
-            ("UUID", "/dossier/550e8400-e29b-41d4-a716-446655440000"),
-            ("MD5", "/cache/d41d8cd98f00b204e9800998ecf8427e"),
-            (
-                "SHA-256",
-                "/f/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-            ),
-            ("price", "Total : 1 234,56 € (12.99 € HT)"),
-            ("GPS", "/carte?lat=48.856614&lon=2.3522219"),
-            ("numeric id in a path", "/article/123456"),
-            (
-                "utm parameters",
-                "/?utm_source=newsletter&utm_medium=email&utm_campaign=ete-2026",
-            ),
-            ("page number", "/actualites?page=2"),
-            ("search terms", "/recherche?q=horaires+piscine+municipale"),
-            ("sort by name", "/liste?sort=nom&order=asc"),
-            ("name parameter with a sort order", "/liste?nom=asc"),
-            ("name parameter with a switch", "/liste?name=true"),
-            ("name parameter with a slug", "/liste?name=produit-2024"),
-            ("name parameter with a number", "/liste?nom=12345"),
-            ("empty secret", "/login?token="),
-            ("secret placeholder", "/login?token={token}&password=***"),
-            ("retina image", "/img/logo@2x.png"),
-            ("package version", "/npm/lodash@4.17.21"),
-            ("social handle", "Suivez @mairie sur les réseaux"),
-            ("Unix timestamp", "/api?ts=1764499200"),
-            ("millisecond timestamp", "/api?ts=1764499200000"),
-            ("EAN-13 barcode", "/produit/4006381333932"),
-            ("analytics client id", "GA1.2.1234567890.1764499200"),
-            ("IBAN with a wrong check", "FR7630006000011234567890188"),
-            ("card number failing Luhn", "4970101234567894"),
-            ("NIR with a wrong key", "185057800608492"),
-            ("JWT-like file name", "/static/js/main.eyJ0eXAiOi.chunk.js"),
-            ("blog author filter", "/blog?author=dupont"),
-            ("percent in text", "Remise de 100% sur 2%20 articles"),
-        ];
         let mut fired = Vec::new();
-        for (name, text) in cases {
+        for (name, text) in FALSE_POSITIVES {
             let detections = detect(text);
             if !detections.is_empty() {
                 fired.push(format!("{name}: {text} -> {:?}", found(text)));
             }
         }
         assert!(fired.is_empty(), "false positives:\n{}", fired.join("\n"));
+    }
+
+    #[test]
+    fn docs_list_every_detector_and_look_alike() {
+        let docs = include_str!("../../../docs/scan.md");
+        for detector in Detector::ALL {
+            assert!(
+                docs.contains(&format!("| `{}` |", detector.id())),
+                "docs/scan.md lacks {}",
+                detector.id()
+            );
+        }
+        for (name, _) in FALSE_POSITIVES {
+            assert!(
+                docs.contains(&format!("| {name} |")),
+                "docs/scan.md lacks the look-alike {name}"
+            );
+        }
     }
 
     /// For canary values in several encodings, neither the redacted forms nor the
