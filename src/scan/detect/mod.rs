@@ -86,7 +86,9 @@ impl Detector {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Detection {
     pub detector: Detector,
-    /// Byte range of the value in the text given to [`detect`].
+    /// Byte range of the value in the text given to [`detect`] (the whole encoded value;
+    /// `name=value` for `scan.secret` and `scan.name`, so the redacted form keeps the
+    /// name).
     pub range: Range<usize>,
     /// The value redacted (`j***@e***.fr`, `06 ** ** ** 78`): safe to print.
     pub redacted: String,

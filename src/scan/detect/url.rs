@@ -15,17 +15,9 @@
 //! A value ends at `&`, `#` or whitespace. When a report shows a value already decoded
 //! (`nom=Jean Dupont`), the capitalised words right after a name are taken with it.
 
-use std::ops::Range;
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::{Detector, Found};
 use crate::personal_data::{is_name_parameter, is_on_matomo_list, is_secret_parameter};
-
-static PARAM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:^|[?&;#])[^\s=?&;#%/"'<>(){}]+=[^&#\s]*"#).expect("parameter regex")
-});
+use std::ops::Range;
 
 /// One query parameter of the text.
 pub(super) struct Param {
@@ -47,39 +39,91 @@ pub(super) struct ParamFinding {
     pub value: Range<usize>,
 }
 
-/// Every `name=value` query parameter of `text`, nested ones included, in order.
+/// Every `name=value` query parameter of `text`, nested ones included, in order: a
+/// name starts the text or follows `?`, `&`, `;`, `#` or `%26`, and its value runs to the next
+/// `&`, `#` or whitespace (so a URL inside a value has parameters too). Linear: each
+/// character is read by one name at most, and value ends are looked up.
 pub(super) fn params(text: &str) -> Vec<Param> {
     if !text.contains('=') {
         return Vec::new();
     }
+    let value_ends: Vec<usize> = text
+        .char_indices()
+        .filter(|&(_, c)| c == '&' || c == '#' || c.is_whitespace())
+        .map(|(at, _)| at)
+        .collect();
+    // An `&` left encoded (`%26`) separates the parameters of a URL nested in a value.
+    let nested = text.match_indices("%26").map(|(at, _)| at + 3);
+    let mut starts: Vec<usize> = std::iter::once(0)
+        .chain(
+            text.char_indices()
+                .filter(|&(_, c)| matches!(c, '?' | '&' | ';' | '#'))
+                .map(|(at, _)| at + 1),
+        )
+        .chain(nested)
+        .collect();
+    starts.sort_unstable();
     let mut params = Vec::new();
-    let mut at = 0;
-    // The search goes on inside each value: a URL there has parameters too.
-    // (`find_at` and a split at the first `=`: no capture groups, the fast path of the
-    // regex crate. The name holds none of the delimiters, nor `=`.)
-    while let Some(m) = PARAM.find_at(text, at) {
-        let written = m.as_str();
-        let delimiter = usize::from(written.starts_with(['?', '&', ';', '#']));
-        let Some(equals) = written.find('=') else {
-            break;
-        };
+    for start in starts {
+        let rest = &text[start..];
+        let name_len = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
+        if name_len == 0 || !rest[name_len..].starts_with('=') {
+            continue;
+        }
+        let value_start = start + name_len + 1;
+        let value_end = value_ends
+            .get(value_ends.partition_point(|&end| end < value_start))
+            .copied()
+            .unwrap_or(text.len());
         params.push(Param {
-            name: written[delimiter..equals].to_owned(),
-            start: m.start() + delimiter,
-            value: m.start() + equals + 1..m.end(),
+            name: rest[..name_len].to_owned(),
+            start,
+            value: value_start..value_end,
         });
-        at = m.start() + equals + 1;
     }
     params
 }
 
+/// True for the characters a parameter's name may hold.
+fn is_name_char(c: char) -> bool {
+    !c.is_whitespace()
+        && !matches!(
+            c,
+            '=' | '?'
+                | '&'
+                | ';'
+                | '#'
+                | '%'
+                | '/'
+                | '"'
+                | '\''
+                | '<'
+                | '>'
+                | '('
+                | ')'
+                | '{'
+                | '}'
+        )
+}
+
 /// The parameters of `params` that carry a secret or a person's name.
 pub(super) fn find(text: &str, params: &[Param]) -> Vec<ParamFinding> {
-    let mut found = Vec::new();
+    let mut found: Vec<ParamFinding> = Vec::new();
     for param in params {
+        if found
+            .last()
+            .is_some_and(|last| param.start < last.found.range.end)
+        {
+            continue; // inside a value already hidden (and not decoded twice)
+        }
         let parts = name_parts(&param.name);
         if parts.iter().any(|part| is_name_parameter(part)) {
-            let end = with_following_names(text, param.value.end);
+            // A name stops at an encoded `&` too (what follows is the nested URL's).
+            let value = &text[param.value.clone()];
+            let end = match value.find("%26") {
+                Some(at) => param.value.start + at,
+                None => with_following_names(text, param.value.end),
+            };
             let value = decode(&text[param.value.start..end]);
             if looks_like_name(&value) {
                 let initial = value
@@ -314,6 +358,7 @@ mod tests {
                 "sessionid=***",
             ),
             ("/p?pwd=a%26b", "pwd=a%26b", "pwd=***"),
+            ("/r?u=/a?x=1%26token=abc", "token=abc", "token=***"),
         ] {
             assert_eq!(
                 found(text),
@@ -342,6 +387,7 @@ mod tests {
             ),
             ("/f?nom=Dupont habite ici", "nom=Dupont", "nom=D***"),
             ("/f?prénom=Élodie", "prénom=Élodie", "prénom=É***"),
+            ("/r?u=/a?nom=Dupont%26x=1", "nom=Dupont", "nom=D***"),
         ] {
             assert_eq!(
                 found(text),
