@@ -276,6 +276,26 @@ fn looks_like_name(value: &str) -> bool {
         && value.matches('-').count() <= 2
         && value.split_whitespace().count() <= 4
         && !NOT_NAMES.contains(&value.to_lowercase().as_str())
+        && cased_like_a_name(value)
+}
+
+/// Particles of names, written in lower case (`Jean de La Fontaine`).
+const PARTICLES: &[&str] = &[
+    "d'", "da", "de", "del", "della", "der", "des", "di", "du", "la", "le", "van", "von",
+];
+
+/// True unless several words are in sentence case (`Conseil municipal`, `Fête de la
+/// musique`: a thing's name): a person's name has every word capitalised (particles
+/// aside), or is typed all in lower case or all in capitals.
+fn cased_like_a_name(value: &str) -> bool {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    if words.len() < 2 || value == value.to_lowercase() || value == value.to_uppercase() {
+        return true;
+    }
+    words.iter().all(|word| {
+        PARTICLES.contains(&word.to_lowercase().as_str())
+            || word.chars().next().is_some_and(char::is_uppercase)
+    })
 }
 
 /// Values that say nothing: switches, placeholders, values already masked.
@@ -388,6 +408,12 @@ mod tests {
             ("/f?nom=Dupont habite ici", "nom=Dupont", "nom=D***"),
             ("/f?prénom=Élodie", "prénom=Élodie", "prénom=É***"),
             ("/r?u=/a?nom=Dupont%26x=1", "nom=Dupont", "nom=D***"),
+            ("/f?nom=jean+dupont", "nom=jean+dupont", "nom=j***"),
+            (
+                "/f?nom=Jean+de+La+Fontaine",
+                "nom=Jean+de+La+Fontaine",
+                "nom=J***",
+            ),
         ] {
             assert_eq!(
                 found(text),
@@ -410,6 +436,8 @@ mod tests {
             "/liste?name=produit-2024",
             "/liste?nom=12345",
             "/liste?name=mon-beau-joli-dossier",
+            "/agenda?name=Conseil+municipal",
+            "/agenda?nom=F%C3%AAte+de+la+musique",
             "/?utm_source=newsletter&utm_medium=email&utm_campaign=ete-2026",
             "/recherche?q=horaires+piscine",
             "/login?token=",
