@@ -29,6 +29,19 @@ pub fn is_on_matomo_list(name: &str) -> bool {
     LIST.contains(&name.trim().to_lowercase())
 }
 
+/// Names on Matomo's recommended list that say nothing personal by themselves: a value
+/// there is an ordinary identifier of a page or a campaign (`/article?id=42`,
+/// `?via=newsletter`, `?domain=service-public.fr`), so the scan does not report it
+/// (excluding the list still drops them, as Matomo's compliance mode asks).
+const NOT_PERSONAL_BY_THEMSELVES: &[&str] = &["id", "domain", "via", "website", "company", "exp"];
+
+/// True when `name` is on Matomo's recommended personal-data list and names personal
+/// data by itself (see [`NOT_PERSONAL_BY_THEMSELVES`]).
+pub fn is_personal_parameter(name: &str) -> bool {
+    let lower = name.trim().to_lowercase();
+    is_on_matomo_list(&lower) && !NOT_PERSONAL_BY_THEMSELVES.contains(&lower.as_str())
+}
+
 fn recommended_lines() -> impl Iterator<Item = &'static str> {
     MATOMO_RECOMMENDED
         .lines()

@@ -503,6 +503,11 @@ mod tests {
     /// case is named, and docs/scan.md lists them.
     const FALSE_POSITIVES: &[(&str, &str)] = &[
         ("order number", "/commande/CMD-2024-000123"),
+        ("page id", "/article?id=42&page=2"),
+        (
+            "campaign source",
+            "/?via=newsletter&domain=service-public.fr",
+        ),
         ("long order number", "/suivi?commande=123456789012"),
         ("ISO date", "/agenda/2026-11-30"),
         ("French date", "Réunion du 30/11/2026"),

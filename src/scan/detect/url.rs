@@ -4,7 +4,7 @@
 //!
 //! - `scan.secret`: a parameter named like a token, key or password
 //!   ([`is_secret_parameter`]) or on Matomo's recommended personal-data list
-//!   ([`is_on_matomo_list`]), with a value (not empty, not a placeholder like `true`,
+//!   ([`is_personal_parameter`]: not `id`, `domain`, `via`…), with a value (not empty, not a placeholder like `true`,
 //!   `null`, `***` or `{token}`). Its whole value is hidden: `token=***`.
 //! - `scan.name`: a name-like parameter ([`is_name_parameter`]: `nom`, `prenom`,
 //!   `name`…) whose value looks like a person's name: letters, hyphens, apostrophes and
@@ -16,7 +16,7 @@
 //! (`nom=Jean Dupont`), the capitalised words right after a name are taken with it.
 
 use super::{Detector, Found};
-use crate::personal_data::{is_name_parameter, is_on_matomo_list, is_secret_parameter};
+use crate::personal_data::{is_name_parameter, is_personal_parameter, is_secret_parameter};
 use std::ops::Range;
 
 /// One query parameter of the text.
@@ -146,7 +146,7 @@ pub(super) fn find(text: &str, params: &[Param]) -> Vec<ParamFinding> {
         }
         let secret = parts
             .iter()
-            .any(|part| is_secret_parameter(part) || is_on_matomo_list(part));
+            .any(|part| is_secret_parameter(part) || is_personal_parameter(part));
         if secret && holds_a_value(&decode(&text[param.value.clone()])) {
             found.push(ParamFinding {
                 found: Found {
