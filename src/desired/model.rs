@@ -281,28 +281,6 @@ pub enum ReferrerAnonymisation {
     ExcludeAll,
 }
 
-impl ReferrerAnonymisation {
-    /// The value Matomo stores for this level (`""` for none).
-    pub fn to_matomo(self) -> &'static str {
-        match self {
-            Self::None => "",
-            Self::ExcludeQuery => "exclude_query",
-            Self::ExcludePath => "exclude_path",
-            Self::ExcludeAll => "exclude_all",
-        }
-    }
-
-    /// Parses Matomo's stored value; unknown values read as `None`, as Matomo does.
-    pub fn from_matomo(value: &str) -> Self {
-        match value {
-            "exclude_query" => Self::ExcludeQuery,
-            "exclude_path" => Self::ExcludePath,
-            "exclude_all" => Self::ExcludeAll,
-            _ => Self::None,
-        }
-    }
-}
-
 /// Data retention.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -647,26 +625,6 @@ pub enum KeepUrlFragments {
     Remove,
 }
 
-impl KeepUrlFragments {
-    /// Matomo's numeric code (0, 1, 2).
-    pub fn to_matomo(self) -> u8 {
-        match self {
-            Self::Default => 0,
-            Self::Keep => 1,
-            Self::Remove => 2,
-        }
-    }
-
-    /// From Matomo's numeric code; unknown codes read as `Default`.
-    pub fn from_matomo(code: i64) -> Self {
-        match code {
-            1 => Self::Keep,
-            2 => Self::Remove,
-            _ => Self::Default,
-        }
-    }
-}
-
 /// A site's exclusion lists. A list left out is not managed (kept as it is).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -765,24 +723,6 @@ pub enum MatchAttribute {
     VisitNbPageviews,
 }
 
-impl MatchAttribute {
-    /// The name Matomo uses.
-    pub fn to_matomo(self) -> &'static str {
-        match self {
-            Self::Url => "url",
-            Self::Title => "title",
-            Self::File => "file",
-            Self::ExternalWebsite => "external_website",
-            Self::Manually => "manually",
-            Self::EventAction => "event_action",
-            Self::EventCategory => "event_category",
-            Self::EventName => "event_name",
-            Self::VisitDuration => "visit_duration",
-            Self::VisitNbPageviews => "visit_nb_pageviews",
-        }
-    }
-}
-
 /// Goal pattern types.
 ///
 /// From `checkPatternType` in Matomo's `plugins/Goals/API.php` (5.0.2 and 5.7 alike):
@@ -803,18 +743,6 @@ pub enum PatternType {
     /// The attribute is greater than the pattern (a number): the only pattern type of
     /// `visit_duration`, and only of it.
     GreaterThan,
-}
-
-impl PatternType {
-    /// The name Matomo uses.
-    pub fn to_matomo(self) -> &'static str {
-        match self {
-            Self::Contains => "contains",
-            Self::Exact => "exact",
-            Self::Regex => "regex",
-            Self::GreaterThan => "greater_than",
-        }
-    }
 }
 
 /// A custom dimension (CustomDimensions plugin).

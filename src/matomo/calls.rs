@@ -1,6 +1,7 @@
 //! The API calls matoform writes with, built as plain data (pure, unit-tested): each
 //! builder sends every argument Matomo would otherwise reset or erase.
 
+use super::codes::{MatomoName as _, MatomoNumber as _};
 use super::wire::{scope_to_matomo, version_at_least};
 use super::{Call, MatomoError, Secret};
 use crate::live::{

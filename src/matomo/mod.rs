@@ -10,6 +10,7 @@
 
 pub mod calls;
 mod client;
+pub mod codes;
 mod encode;
 mod error;
 mod secret;

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::client::{http_builder, redirect_target};
+use super::codes::FromMatomoName as _;
 use super::{Client, Secret, wire};
 use crate::desired::model::{ReferrerAnonymisation, ReportsKeep};
 use crate::live::{PrivacyState, RawDataState, ReportsState, RetentionState};

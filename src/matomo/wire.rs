@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use super::codes::{FromMatomoName as _, MatomoNumber as _};
 use crate::desired::model::{
     ComplianceMode, DimensionScope, Extraction, KeepUrlFragments, ReferrerAnonymisation,
 };

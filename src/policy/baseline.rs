@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::desired::{Diagnostic, Location, yaml};
 
-use super::rules::rule;
+use super::rules::BASELINE_FIXED;
 use super::{Finding, Severity};
 
 /// The baseline's file name, in the configuration directory (or beside the file).
@@ -106,19 +106,7 @@ fn fixed_finding(entry: &Entry, config: &Path) -> Finding {
         "the baseline's {} violation is fixed: remove it from the baseline ({command})",
         entry.rule
     );
-    let mut finding = match rule("policy.baseline-fixed") {
-        Some(rule) => rule.finding(&entry.subject, message),
-        None => Finding {
-            rule: "policy.baseline-fixed".to_owned(),
-            severity: Severity::Warning,
-            subject: entry.subject.clone(),
-            message,
-            fix: String::new(),
-            source: String::new(),
-            waived: None,
-            known: None,
-        },
-    };
+    let mut finding = BASELINE_FIXED.finding(&entry.subject, message);
     finding.fix = format!(
         "run `{command}`: it removes every entry that no longer matches from {}",
         path_for(config).display()
