@@ -1,5 +1,5 @@
 //! The configuration's `policy` section and its `waivers`: what the policy is asked
-//! to judge and the accepted exceptions (the judging itself is `crate::policy`).
+//! to judge and the accepted exceptions (the judging itself is the policy module's).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
