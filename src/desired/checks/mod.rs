@@ -3,12 +3,12 @@
 //! waivers, secrets). They read the merged JSON value, so they run even when another
 //! part of the configuration has schema errors, and every problem is reported.
 
-use serde_json::Value;
-
 mod goals;
 mod instance;
 mod sites;
 mod values;
+
+use serde_json::Value;
 
 use super::schema_check::{SECRET_KEYS, did_you_mean, display_path};
 use super::yaml::{Parsed, escape, looks_like_token};
@@ -17,6 +17,8 @@ use super::{Diagnostic, Location};
 pub use goals::dimension_name_problem;
 pub use values::{currencies, is_valid_ip_pattern, normalize_url, timezones};
 
+/// The semantic checks' state: the parsed document (to locate JSON pointers) and the
+/// diagnostics found so far.
 struct Checker<'a> {
     doc: &'a Parsed,
     out: Vec<Diagnostic>,

@@ -98,6 +98,7 @@ pub const IP_MASK: Rule = Rule {
     fix: "set instance.privacy.anonymize_ip.enabled: true and mask_bytes to at least policy.min_mask_bytes (2)",
     enforcement: Enforcement::Server,
 };
+
 /// `cnil.ip-enrichment`: geolocation and enrichment from the anonymised address only.
 pub const IP_ENRICHMENT: Rule = Rule {
     id: "cnil.ip-enrichment",
@@ -108,6 +109,7 @@ pub const IP_ENRICHMENT: Rule = Rule {
     fix: "set instance.privacy.anonymize_ip.use_for_enrichment: true",
     enforcement: Enforcement::Server,
 };
+
 /// `cnil.cookieless`: no tracking cookies.
 pub const COOKIELESS: Rule = Rule {
     id: "cnil.cookieless",
@@ -118,6 +120,7 @@ pub const COOKIELESS: Rule = Rule {
     fix: "set instance.privacy.force_cookieless: true, or disable cookies in every site's tracker (`_paq.push(['disableCookies'])`, printed by `matoform snippet SITE`)",
     enforcement: Enforcement::ServerOrSiteCode,
 };
+
 /// `cnil.referrer`: referrer anonymised (at least policy.min_referrer_anonymisation, exclude_path).
 pub const REFERRER: Rule = Rule {
     id: "cnil.referrer",
@@ -128,6 +131,7 @@ pub const REFERRER: Rule = Rule {
     fix: "set instance.privacy.anonymize_referrer: exclude_path (or exclude_all)",
     enforcement: Enforcement::Server,
 };
+
 /// `cnil.user-id`: no User-ID.
 pub const USER_ID: Rule = Rule {
     id: "cnil.user-id",
@@ -138,6 +142,7 @@ pub const USER_ID: Rule = Rule {
     fix: "set instance.privacy.anonymize_user_id: true, and never call setUserId in the tracker",
     enforcement: Enforcement::ServerOrSiteCode,
 };
+
 /// `cnil.order-id`: ecommerce order identifiers anonymised.
 pub const ORDER_ID: Rule = Rule {
     id: "cnil.order-id",
@@ -148,6 +153,7 @@ pub const ORDER_ID: Rule = Rule {
     fix: "set instance.privacy.anonymize_order_id: true",
     enforcement: Enforcement::Server,
 };
+
 /// `cnil.retention`: raw data deleted after at most 25 months (policy.max_raw_data_days, 759).
 pub const RETENTION: Rule = Rule {
     id: "cnil.retention",
@@ -158,6 +164,7 @@ pub const RETENTION: Rule = Rule {
     fix: "set instance.retention.raw_data: {delete: true, older_than_days: N} with N at most policy.max_raw_data_days (759)",
     enforcement: Enforcement::Server,
 };
+
 /// `cnil.do-not-track`: Do Not Track honoured (recommended).
 pub const DO_NOT_TRACK: Rule = Rule {
     id: "cnil.do-not-track",
@@ -168,6 +175,7 @@ pub const DO_NOT_TRACK: Rule = Rule {
     fix: "set instance.privacy.do_not_track: true (the tracker's `setDoNotTrack` also honours it)",
     enforcement: Enforcement::ServerOrSiteCode,
 };
+
 /// `cnil.ecommerce`: no ecommerce, or only with anonymised order identifiers.
 pub const ECOMMERCE: Rule = Rule {
     id: "cnil.ecommerce",
@@ -178,6 +186,7 @@ pub const ECOMMERCE: Rule = Rule {
     fix: "set ecommerce: false; to keep a shop measured, waive cnil.ecommerce with a reason and keep instance.privacy.anonymize_order_id: true",
     enforcement: Enforcement::Server,
 };
+
 /// `cnil.visitor-log`: visits log off (individual-level data).
 pub const VISITOR_LOG: Rule = Rule {
     id: "cnil.visitor-log",
@@ -188,6 +197,7 @@ pub const VISITOR_LOG: Rule = Rule {
     fix: "set visitor_log.disabled: true on the site (or instance.visitor_log.disabled: true)",
     enforcement: Enforcement::Server,
 };
+
 /// `cnil.visitor-profile`: visitor profiles off (individual-level data).
 pub const VISITOR_PROFILE: Rule = Rule {
     id: "cnil.visitor-profile",
@@ -198,6 +208,7 @@ pub const VISITOR_PROFILE: Rule = Rule {
     fix: "set visitor_log.profile_disabled: true on the site (or instance.visitor_log.profile_disabled: true)",
     enforcement: Enforcement::Server,
 };
+
 /// `cnil.public-stats-visitor-log`: public statistics only with the visits log off.
 pub const PUBLIC_STATS_VISITOR_LOG: Rule = Rule {
     id: "cnil.public-stats-visitor-log",
@@ -208,6 +219,7 @@ pub const PUBLIC_STATS_VISITOR_LOG: Rule = Rule {
     fix: "set visitor_log.disabled: true (public statistics are encouraged), or public_stats: false",
     enforcement: Enforcement::Server,
 };
+
 /// `cnil.url-pii`: no personal data in page URLs (query parameters that carry it excluded).
 pub const URL_PII: Rule = Rule {
     id: "cnil.url-pii",
@@ -218,6 +230,7 @@ pub const URL_PII: Rule = Rule {
     fix: "add the missing names to the site's exclusions.query_parameters or to instance.exclusions.query_parameters (left out, the instance list defaults to Matomo's recommended personal-data list)",
     enforcement: Enforcement::Server,
 };
+
 /// `cnil.cross-domain`: one site tracked per property, no cross-domain linking.
 pub const CROSS_DOMAIN: Rule = Rule {
     id: "cnil.cross-domain",
@@ -228,6 +241,7 @@ pub const CROSS_DOMAIN: Rule = Rule {
     fix: "declare one site per registrable domain, and never enable cross-domain linking in the tracker",
     enforcement: Enforcement::ServerOrSiteCode,
 };
+
 /// `cnil.custom-dimension-pii`: no personal data in custom dimensions.
 pub const CUSTOM_DIMENSION_PII: Rule = Rule {
     id: "cnil.custom-dimension-pii",
@@ -238,6 +252,7 @@ pub const CUSTOM_DIMENSION_PII: Rule = Rule {
     fix: "remove or deactivate the dimension (active: false), or make sure it never holds personal data and rename it",
     enforcement: Enforcement::ServerOrSiteCode,
 };
+
 /// `cnil.exclude-unknown-urls`: only the site's own URLs tracked.
 pub const EXCLUDE_UNKNOWN_URLS: Rule = Rule {
     id: "cnil.exclude-unknown-urls",
@@ -248,6 +263,7 @@ pub const EXCLUDE_UNKNOWN_URLS: Rule = Rule {
     fix: "set exclude_unknown_urls: true",
     enforcement: Enforcement::Server,
 };
+
 /// `policy.waiver-unknown-rule`: a waiver names a rule that exists.
 pub const WAIVER_UNKNOWN_RULE: Rule = Rule {
     id: "policy.waiver-unknown-rule",
@@ -258,6 +274,7 @@ pub const WAIVER_UNKNOWN_RULE: Rule = Rule {
     fix: "use one of the rule ids listed in docs/policy.md (cnil.*)",
     enforcement: Enforcement::Configuration,
 };
+
 /// `policy.waiver-expired`: an expired waiver no longer waives.
 pub const WAIVER_EXPIRED: Rule = Rule {
     id: "policy.waiver-expired",
@@ -268,6 +285,7 @@ pub const WAIVER_EXPIRED: Rule = Rule {
     fix: "fix the violation, or renew the waiver with a new `expires` date and reason",
     enforcement: Enforcement::Configuration,
 };
+
 /// `policy.waiver-unused`: a waiver matches a violation (stale exceptions must not accumulate).
 pub const WAIVER_UNUSED: Rule = Rule {
     id: "policy.waiver-unused",
@@ -278,6 +296,7 @@ pub const WAIVER_UNUSED: Rule = Rule {
     fix: "remove the waiver, or correct its rule, sites or instance",
     enforcement: Enforcement::Configuration,
 };
+
 /// `policy.baseline-fixed`: a baseline entry matches a violation (the baseline only shrinks).
 pub const BASELINE_FIXED: Rule = Rule {
     id: "policy.baseline-fixed",
