@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::client::{http_builder, post_form, redirect_target};
 use super::codes::FromMatomoName as _;
-use super::redact::transport_detail;
+use super::redact::{scrub_url_password, transport_detail};
 use super::wire::{self, AnonymisationSettings, DataDeletion, DeleteLogs, DeleteReports};
 use super::{Client, Secret};
 use crate::desired::model::{ReferrerAnonymisation, ReportsKeep};
@@ -146,7 +146,7 @@ impl Session {
         let response = post_form(&session.http, &login_url, body)
             .send()
             .await
-            .map_err(|e| transport_detail(&e))?;
+            .map_err(|e| session.transport_error(&e))?;
         let status = response.status();
         if matches!(status.as_u16(), 301..=303) {
             return Ok(session);
@@ -177,7 +177,7 @@ impl Session {
             .get(url)
             .send()
             .await
-            .map_err(|e| transport_detail(&e))?;
+            .map_err(|e| self.transport_error(&e))?;
         let status = response.status();
         if status.is_redirection() {
             return Err(format!(
@@ -189,7 +189,13 @@ impl Session {
         if status.as_u16() != 200 {
             return Err(format!("{what} answered HTTP {}", status.as_u16()));
         }
-        response.text().await.map_err(|e| transport_detail(&e))
+        response.text().await.map_err(|e| self.transport_error(&e))
+    }
+
+    /// A transport error's text without the password of MATOMO_URL's `user:password@`
+    /// part (reqwest names the URL it failed on), as the API client shows them.
+    fn transport_error(&self, error: &reqwest::Error) -> String {
+        scrub_url_password(&transport_detail(error), &self.endpoint)
     }
 
     /// The props of `entry` on the admin page `action`.
