@@ -15,6 +15,7 @@ mod answer;
 mod bulk;
 pub mod calls;
 mod client;
+pub mod codes;
 mod encode;
 mod error;
 mod redact;

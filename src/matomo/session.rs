@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::client::{http_builder, post_form, redirect_target};
+use super::codes::FromMatomoName as _;
 use super::redact::{scrub_url_password, transport_detail};
 use super::wire::{self, AnonymisationSettings, DataDeletion, DeleteLogs, DeleteReports};
 use super::{Client, Secret};

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::desired::model::{Goal, MatchAttribute};
 use crate::live::{GoalState, SiteState};
+use crate::matomo::codes::MatomoName as _;
 use crate::plan::{Address, Ref, Resource};
 
 use super::{Child, Unlisted, Updated};

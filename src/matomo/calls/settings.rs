@@ -3,6 +3,7 @@
 //! exclusion lists, the instance visitor log, defaults for new sites, Matomo's own
 //! compliance mode.
 
+use crate::matomo::codes::MatomoName as _;
 use crate::matomo::wire::{
     AnonymisationSettings, DeleteLogs, DeleteReports, ExclusionLists, SiteAnonymisation,
     query_parameters_type, version_at_least,

@@ -2,6 +2,7 @@
 //! `deleteSite`), its public statistics, its goals and its custom dimensions.
 
 use crate::matomo::Call;
+use crate::matomo::codes::MatomoNumber as _;
 use crate::matomo::wire::{Dimension, Goal, Site, scope_to_matomo};
 
 /// The fields shared by `addSite` and `updateSite`. The six list fields are always sent

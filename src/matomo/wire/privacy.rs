@@ -8,6 +8,7 @@ use super::{
     WireError, WireResult, bool_of, expected, field, list_items, require_object, string_of, u64_of,
 };
 use crate::desired::model::{ReferrerAnonymisation, ReportsKeep};
+use crate::matomo::codes::FromMatomoName as _;
 
 /// The anonymisation settings, as `PrivacyManager.getAnonymisationSettings` (5.6+) and
 /// the admin pages give them and `setAnonymizeIpSettings` takes them (Do Not Track by

@@ -11,6 +11,7 @@ use super::{
     quote, require_object, string_of, u64_of,
 };
 use crate::desired::model::{DimensionScope, Extraction, KeepUrlFragments};
+use crate::matomo::codes::MatomoNumber as _;
 
 /// A site's base fields, as `SitesManager.getSiteFromId` / `getSitesWithAdminAccess`
 /// answer them and `addSite` / `updateSite` take them.
