@@ -3,6 +3,7 @@
 //! The same conversion lets the policy judge live values the configuration does not
 //! manage ([`crate::policy::judged_state`]) and lets `audit` judge a live instance with no configuration.
 
+use crate::site_settings::SITE_SETTINGS;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::model::{
@@ -136,27 +137,21 @@ fn non_empty(list: &[String]) -> Vec<String> {
     list.to_vec()
 }
 
-/// One live site as configuration (every readable field set).
+/// One live site as configuration (every readable field set; the simple settings by
+/// [`SITE_SETTINGS`]).
 pub fn site_to_config(site: &SiteState) -> Site {
-    Site {
+    let mut config = Site {
         id: Some(site.id),
         name: site.name.clone(),
         urls: site.urls.clone(),
         // Import describes what exists: never an absent site, never another owner.
         absent: false,
         owner: None,
-        timezone: Some(site.timezone.clone()),
-        currency: Some(site.currency.clone()),
-        site_type: Some(site.site_type.clone()),
-        group: Some(site.group.clone()),
-        ecommerce: Some(site.ecommerce),
         site_search: Some(SiteSearch {
             enabled: site.site_search.enabled,
             keyword_parameters: non_empty(&site.site_search.keyword_parameters),
             category_parameters: non_empty(&site.site_search.category_parameters),
         }),
-        exclude_unknown_urls: Some(site.exclude_unknown_urls),
-        keep_url_fragments: Some(site.keep_url_fragments),
         exclusions: Some(SiteExclusions {
             ips: Some(site.exclusions.ips.clone()),
             query_parameters: Some(site.exclusions.query_parameters.clone()),
@@ -213,7 +208,12 @@ pub fn site_to_config(site: &SiteState) -> Site {
                 .map(|(key, dim)| (key, dimension_to_config(dim)))
                 .collect()
         }),
+        ..Site::default()
+    };
+    for setting in SITE_SETTINGS {
+        (setting.import)(site, &mut config);
     }
+    config
 }
 
 /// Why a configuration cannot describe a live goal as it is, or `None` when it can.

@@ -20,6 +20,7 @@ pub mod policy;
 pub mod render;
 pub mod scan;
 pub mod schema;
+pub mod site_settings;
 pub mod snippet;
 
 /// matoform's version.

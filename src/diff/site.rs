@@ -11,6 +11,7 @@ use crate::live::{
     SiteSearchState, SiteState, VisitorLogState,
 };
 use crate::plan::{Action, Address, Change, FieldChange, Resource};
+use crate::site_settings::SITE_SETTINGS;
 
 use super::children::{self, Dimensions, Goals, SiteChanges};
 use super::{ABSENT, Diff, changed_fields, fields_of, fingerprint, site_only, stored};
@@ -222,22 +223,9 @@ fn desired_site(site: &Site, base: &SiteState, instance_log: InstanceLog) -> Sit
     let mut after = base.clone();
     after.name = stored::text(&site.name);
     after.urls = stored::urls(&base.urls, &site.urls);
-    set(
-        &mut after.timezone,
-        &site.timezone.as_deref().map(stored::text),
-    );
-    set(
-        &mut after.currency,
-        &site.currency.as_deref().map(stored::text),
-    );
-    set(
-        &mut after.site_type,
-        &site.site_type.as_deref().map(stored::text),
-    );
-    set(&mut after.group, &site.group.as_deref().map(stored::text));
-    set(&mut after.ecommerce, &site.ecommerce);
-    set(&mut after.exclude_unknown_urls, &site.exclude_unknown_urls);
-    set(&mut after.keep_url_fragments, &site.keep_url_fragments);
+    for setting in SITE_SETTINGS {
+        (setting.desire)(site, &mut after);
+    }
     if let Some(search) = &site.site_search {
         after.site_search = SiteSearchState {
             enabled: search.enabled,
@@ -395,12 +383,6 @@ pub(super) fn desired_exclusions(
         user_agents: pick(&exclusions.user_agents, &base.user_agents),
         referrers: pick(&exclusions.referrers, &base.referrers),
         query_parameters_type: base.query_parameters_type.clone(),
-    }
-}
-
-fn set<T: Clone>(target: &mut T, value: &Option<T>) {
-    if let Some(value) = value {
-        *target = value.clone();
     }
 }
 

@@ -6,6 +6,7 @@
 
 use crate::desired::model::ComplianceMode;
 use crate::matomo::wire;
+use crate::site_settings::SITE_SETTINGS;
 
 use super::{
     DimensionSlots, DimensionState, ExclusionsState, GoalState, MatomoRequirement, PrivacyState,
@@ -17,24 +18,21 @@ use super::{
 /// statistics, goals, dimensions, compliance, privacy) are left `None`.
 impl From<wire::Site> for SiteState {
     fn from(site: wire::Site) -> Self {
+        let mut settings = Self::default();
+        for setting in SITE_SETTINGS {
+            (setting.read)(&site, &mut settings);
+        }
         Self {
             id: site.id,
             name: site.name,
             urls: site.urls,
-            timezone: site.timezone,
-            currency: site.currency,
-            site_type: site.site_type,
-            group: site.group,
-            ecommerce: site.ecommerce,
             site_search: SiteSearchState {
                 enabled: site.site_search.enabled,
                 keyword_parameters: site.site_search.keyword_parameters,
                 category_parameters: site.site_search.category_parameters,
             },
-            exclude_unknown_urls: site.exclude_unknown_urls,
-            keep_url_fragments: site.keep_url_fragments,
             exclusions: exclusions(site.exclusions, None),
-            ..Self::default()
+            ..settings
         }
     }
 }
@@ -43,25 +41,23 @@ impl From<wire::Site> for SiteState {
 /// [`wire::LiveSwitches`], a switch the instance decides left out.
 impl From<&SiteState> for wire::Site {
     fn from(site: &SiteState) -> Self {
-        Self {
+        let mut out = Self {
             id: site.id,
             name: site.name.clone(),
             urls: site.urls.clone(),
-            timezone: site.timezone.clone(),
-            currency: site.currency.clone(),
-            site_type: site.site_type.clone(),
-            group: site.group.clone(),
-            ecommerce: site.ecommerce,
+            settings: Default::default(),
             site_search: wire::SiteSearch {
                 enabled: site.site_search.enabled,
                 keyword_parameters: site.site_search.keyword_parameters.clone(),
                 category_parameters: site.site_search.category_parameters.clone(),
             },
-            exclude_unknown_urls: site.exclude_unknown_urls,
-            keep_url_fragments: site.keep_url_fragments,
             exclusions: wire::ExclusionLists::from(&site.exclusions),
             live: site.visitor_log.map(wire::LiveSwitches::from),
+        };
+        for setting in SITE_SETTINGS {
+            (setting.write)(site, &mut out);
         }
+        out
     }
 }
 

@@ -7,6 +7,7 @@ use crate::desired::model::{
 };
 
 use super::profile::Thresholds;
+use crate::site_settings::SITE_SETTINGS;
 
 /// The desired state with the policy's defaults filled in.
 ///
@@ -39,8 +40,9 @@ fn fill_visitor_log(slot: &mut Option<VisitorLog>) {
 
 fn fill_site(site: &mut Site) {
     fill_visitor_log(&mut site.visitor_log);
-    site.exclude_unknown_urls.get_or_insert(true);
-    site.ecommerce.get_or_insert(false);
+    for setting in SITE_SETTINGS {
+        (setting.cnil_default)(site);
+    }
     site.public_stats.get_or_insert(false);
 }
 

@@ -2,17 +2,18 @@
 //! `deleteSite`), its public statistics, its goals and its custom dimensions.
 
 use crate::matomo::Call;
-use crate::matomo::codes::MatomoNumber as _;
-use crate::matomo::wire::{Dimension, Goal, Site, scope_to_matomo};
+use crate::matomo::wire::{
+    Dimension, FieldKind, FieldValue, Goal, SITE_FIELDS, Site, scope_to_matomo,
+};
 
 /// The fields shared by `addSite` and `updateSite`. The six list fields are always sent
-/// (an omitted one is erased by `updateSite`), `group` too (`""` clears it); timezone,
-/// currency and type only when set (an empty string would mean "missing").
+/// (an omitted one is erased by `updateSite`), then the simple settings of
+/// [`SITE_FIELDS`] the site holds, each as its kind says (`group` always, `""` clearing
+/// it; timezone, currency and type only when set: an empty string would mean "missing").
 fn site_fields(mut call: Call, site: &Site) -> Call {
     let p = &mut call.params;
     p.push("siteName", &site.name);
     p.array("urls", &site.urls);
-    p.bool("ecommerce", site.ecommerce);
     p.bool("siteSearch", site.site_search.enabled);
     p.comma_list(
         "searchKeywordParameters",
@@ -26,18 +27,15 @@ fn site_fields(mut call: Call, site: &Site) -> Call {
     p.comma_list("excludedQueryParameters", &site.exclusions.query_parameters);
     p.comma_list("excludedUserAgents", &site.exclusions.user_agents);
     p.comma_list("excludedReferrers", &site.exclusions.referrers);
-    for (key, value) in [
-        ("timezone", &site.timezone),
-        ("currency", &site.currency),
-        ("type", &site.site_type),
-    ] {
-        if !value.is_empty() {
-            p.push(key, value);
+    for spec in SITE_FIELDS {
+        match (spec.kind, site.settings.get(spec.read)) {
+            (_, None) => {}
+            (FieldKind::TextIfSet, Some(FieldValue::Text(text))) if text.is_empty() => {}
+            (_, Some(FieldValue::Text(text))) => p.push(spec.write, text),
+            (_, Some(FieldValue::Bool(flag))) => p.bool(spec.write, *flag),
+            (_, Some(FieldValue::Code(code))) => p.push(spec.write, code),
         }
     }
-    p.push("group", &site.group);
-    p.push("keepURLFragments", site.keep_url_fragments.to_matomo());
-    p.bool("excludeUnknownUrls", site.exclude_unknown_urls);
     if let Some(live) = site.live {
         // A switch the instance decides is ignored by Matomo: it is not sent.
         let switches: Vec<(&str, bool)> = [
@@ -174,6 +172,7 @@ mod tests {
     use super::*;
     use crate::desired::model::{DimensionScope, Extraction, KeepUrlFragments};
     use crate::matomo::calls::test_helpers::{self, assert_covers, ours};
+    use crate::matomo::codes::MatomoNumber as _;
     use crate::matomo::test_support::recording;
     use crate::matomo::wire::{ExclusionLists, LiveSwitches, SiteSearch};
 
@@ -185,18 +184,23 @@ mod tests {
                 "https://full.example.com".into(),
                 "https://alias.full.example.com".into(),
             ],
-            timezone: "Europe/Paris".into(),
-            currency: "CHF".into(),
-            site_type: "website".into(),
-            group: "recgroup".into(),
-            ecommerce: true,
+            settings: BTreeMap::from([
+                ("timezone", FieldValue::Text("Europe/Paris".into())),
+                ("currency", FieldValue::Text("CHF".into())),
+                ("type", FieldValue::Text("website".into())),
+                ("group", FieldValue::Text("recgroup".into())),
+                ("ecommerce", FieldValue::Bool(true)),
+                ("exclude_unknown_urls", FieldValue::Bool(true)),
+                (
+                    "keep_url_fragment",
+                    FieldValue::Code(KeepUrlFragments::Keep.to_matomo().into()),
+                ),
+            ]),
             site_search: SiteSearch {
                 enabled: true,
                 keyword_parameters: vec!["q".into(), "s".into()],
                 category_parameters: vec!["cat".into(), "category".into()],
             },
-            exclude_unknown_urls: true,
-            keep_url_fragments: KeepUrlFragments::Keep,
             exclusions: ExclusionLists {
                 ips: vec!["1.2.3.4".into(), "10.0.0.0/8".into(), "192.168.*.*".into()],
                 query_parameters: vec!["sid".into(), "token".into()],
@@ -234,7 +238,8 @@ mod tests {
         site.id = 185;
         site.exclusions = ExclusionLists::default();
         site.site_search.keyword_parameters.clear();
-        site.group.clear();
+        site.settings
+            .insert("group", FieldValue::Text(String::new()));
         site.live = None;
         let ours = ours(&update_site(&site));
         assert_eq!(ours["idSite"], "185");

@@ -10,8 +10,7 @@ use super::{
     WireError, WireResult, bool_of, comma_list_of, expected, f64_of, field, i64_of, list_items,
     quote, require_object, string_of, u64_of,
 };
-use crate::desired::model::{DimensionScope, Extraction, KeepUrlFragments};
-use crate::matomo::codes::MatomoNumber as _;
+use crate::desired::model::{DimensionScope, Extraction};
 
 /// A site's base fields, as `SitesManager.getSiteFromId` / `getSitesWithAdminAccess`
 /// answer them and `addSite` / `updateSite` take them.
@@ -23,27 +22,108 @@ pub struct Site {
     pub name: String,
     /// `main_url` first, then `alias_urls`.
     pub urls: Vec<String>,
-    /// `timezone`.
-    pub timezone: String,
-    /// `currency`.
-    pub currency: String,
-    /// `type`.
-    pub site_type: String,
-    /// `group`.
-    pub group: String,
-    /// `ecommerce`.
-    pub ecommerce: bool,
+    /// The simple settings of [`SITE_FIELDS`], by `read` name (a write sends the ones
+    /// present).
+    pub settings: BTreeMap<&'static str, FieldValue>,
     /// `sitesearch` and its two parameter lists.
     pub site_search: SiteSearch,
-    /// `exclude_unknown_urls`.
-    pub exclude_unknown_urls: bool,
-    /// `keep_url_fragment` (Matomo's code 0, 1, 2).
-    pub keep_url_fragments: KeepUrlFragments,
     /// The site's four exclusion lists.
     pub exclusions: ExclusionLists,
     /// The Live plugin's switches, sent with a write as `settingValues[Live]` (`None`:
     /// not sent). Never part of an answer: `getSiteSettings` gives them ([`live_switches`]).
     pub live: Option<LiveSwitches>,
+}
+
+/// How one simple site setting travels: the field `getSiteFromId` answers it in, the
+/// parameter `addSite` / `updateSite` take it as, and its kind. The typed side of each
+/// (configuration, live state, default) is `crate::site_settings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SiteField {
+    /// The answer's field (`exclude_unknown_urls`).
+    pub read: &'static str,
+    /// The setters' parameter (`excludeUnknownUrls`).
+    pub write: &'static str,
+    /// How it is decoded and sent.
+    pub kind: FieldKind,
+}
+
+/// How a [`SiteField`] is decoded and sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// `0`/`1` (or a JSON boolean), sent as `0`/`1`.
+    Bool,
+    /// A string, always sent (`""` clears it).
+    Text,
+    /// A string, sent only when not empty (Matomo reads `""` as "missing").
+    TextIfSet,
+    /// One of Matomo's number codes.
+    Code,
+}
+
+/// The value of a [`SiteField`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    /// A [`FieldKind::Bool`].
+    Bool(bool),
+    /// A [`FieldKind::Text`] or [`FieldKind::TextIfSet`].
+    Text(String),
+    /// A [`FieldKind::Code`].
+    Code(i64),
+}
+
+const fn field_of(read: &'static str, write: &'static str, kind: FieldKind) -> SiteField {
+    SiteField { read, write, kind }
+}
+
+/// The simple scalar site settings on the wire, in the order the setters send them.
+pub const SITE_FIELDS: &[SiteField] = &[
+    field_of("timezone", "timezone", FieldKind::TextIfSet),
+    field_of("currency", "currency", FieldKind::TextIfSet),
+    field_of("type", "type", FieldKind::TextIfSet),
+    field_of("group", "group", FieldKind::Text),
+    field_of("ecommerce", "ecommerce", FieldKind::Bool),
+    field_of(
+        "exclude_unknown_urls",
+        "excludeUnknownUrls",
+        FieldKind::Bool,
+    ),
+    field_of("keep_url_fragment", "keepURLFragments", FieldKind::Code),
+];
+
+impl Site {
+    /// The [`FieldKind::Bool`] setting read as `read`, when present.
+    pub fn flag(&self, read: &str) -> Option<bool> {
+        match self.settings.get(read) {
+            Some(FieldValue::Bool(value)) => Some(*value),
+            _ => None,
+        }
+    }
+
+    /// The text setting read as `read`, when present.
+    pub fn text(&self, read: &str) -> Option<&str> {
+        match self.settings.get(read) {
+            Some(FieldValue::Text(value)) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The [`FieldKind::Code`] setting read as `read`, when present.
+    pub fn code(&self, read: &str) -> Option<i64> {
+        match self.settings.get(read) {
+            Some(FieldValue::Code(value)) => Some(*value),
+            _ => None,
+        }
+    }
+}
+
+/// One [`SiteField`] of a site answer.
+fn field_value(value: &Value, spec: &SiteField) -> WireResult<FieldValue> {
+    let raw = field(value, spec.read);
+    Ok(match spec.kind {
+        FieldKind::Bool => FieldValue::Bool(bool_of(raw)?),
+        FieldKind::Text | FieldKind::TextIfSet => FieldValue::Text(string_of(raw)?),
+        FieldKind::Code => FieldValue::Code(i64_of(raw)?),
+    })
 }
 
 /// Site search: `sitesearch`, `sitesearch_keyword_parameters`,
@@ -162,11 +242,10 @@ pub fn site(value: &Value) -> WireResult<Site> {
         id: u64_of(field(value, "idsite")).map_err(in_site)?,
         name: string_of(field(value, "name")).map_err(in_site)?,
         urls,
-        timezone: string_of(field(value, "timezone")).map_err(in_site)?,
-        currency: string_of(field(value, "currency")).map_err(in_site)?,
-        site_type: string_of(field(value, "type")).map_err(in_site)?,
-        group: string_of(field(value, "group")).map_err(in_site)?,
-        ecommerce: bool_of(field(value, "ecommerce")).map_err(in_site)?,
+        settings: SITE_FIELDS
+            .iter()
+            .map(|spec| Ok((spec.read, field_value(value, spec).map_err(in_site)?)))
+            .collect::<WireResult<_>>()?,
         site_search: SiteSearch {
             enabled: bool_of(field(value, "sitesearch")).map_err(in_site)?,
             keyword_parameters: comma_list_of(field(value, "sitesearch_keyword_parameters"))
@@ -174,10 +253,6 @@ pub fn site(value: &Value) -> WireResult<Site> {
             category_parameters: comma_list_of(field(value, "sitesearch_category_parameters"))
                 .map_err(in_site)?,
         },
-        exclude_unknown_urls: bool_of(field(value, "exclude_unknown_urls")).map_err(in_site)?,
-        keep_url_fragments: KeepUrlFragments::from_matomo(
-            i64_of(field(value, "keep_url_fragment")).map_err(in_site)?,
-        ),
         exclusions: ExclusionLists {
             ips: comma_list_of(field(value, "excluded_ips")).map_err(in_site)?,
             query_parameters: comma_list_of(field(value, "excluded_parameters"))
@@ -367,7 +442,13 @@ pub fn dimension_slots(value: &Value) -> WireResult<BTreeMap<DimensionScope, Sco
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::desired::model::KeepUrlFragments;
+    use crate::matomo::codes::MatomoNumber as _;
     use crate::matomo::test_support::v502;
+
+    fn keep_code(keep: KeepUrlFragments) -> i64 {
+        keep.to_matomo().into()
+    }
 
     #[test]
     fn sites_with_alias_urls_decode_main_url_first() {
@@ -382,18 +463,24 @@ mod tests {
             shop.urls,
             ["https://shop.example.de", "https://www.shop.example.de"]
         );
-        assert!(shop.ecommerce);
+        assert_eq!(shop.flag("ecommerce"), Some(true));
         assert_eq!(shop.site_search.keyword_parameters, ["q", "query"]);
         assert_eq!(shop.site_search.category_parameters, ["cat"]);
         assert_eq!(shop.exclusions.ips, ["10.0.0.1", "192.168.1.*"]);
         assert_eq!(shop.exclusions.query_parameters, ["sessionid", "utm_id"]);
-        assert_eq!(shop.group, "shops");
-        assert_eq!(sites[2].keep_url_fragments, KeepUrlFragments::Keep);
+        assert_eq!(shop.text("group"), Some("shops"));
+        assert_eq!(
+            sites[2].code("keep_url_fragment"),
+            Some(keep_code(KeepUrlFragments::Keep))
+        );
         assert_eq!(sites[2].exclusions.user_agents, ["bot", "crawler"]);
-        assert_eq!(sites[4].keep_url_fragments, KeepUrlFragments::Remove);
-        assert!(sites[4].exclude_unknown_urls);
-        assert_eq!(sites[3].site_type, "intranet");
-        assert_eq!(sites[3].timezone, "UTC+2");
+        assert_eq!(
+            sites[4].code("keep_url_fragment"),
+            Some(keep_code(KeepUrlFragments::Remove))
+        );
+        assert_eq!(sites[4].flag("exclude_unknown_urls"), Some(true));
+        assert_eq!(sites[3].text("type"), Some("intranet"));
+        assert_eq!(sites[3].text("timezone"), Some("UTC+2"));
     }
 
     #[test]
@@ -403,7 +490,7 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(site.urls, ["http://intranet.local"]);
-        assert_eq!(site.currency, "GBP");
+        assert_eq!(site.text("currency"), Some("GBP"));
     }
 
     #[test]
@@ -413,8 +500,11 @@ mod tests {
             "excluded_ips": " 1.2.3.4 , ,5.6.7.8", "alias_urls": {"0": "https://alias", "1": "https://s"}}});
         let sites = sites(&value).unwrap();
         assert_eq!(sites[0].id, 7);
-        assert!(sites[0].ecommerce);
-        assert_eq!(sites[0].keep_url_fragments, KeepUrlFragments::Remove);
+        assert_eq!(sites[0].flag("ecommerce"), Some(true));
+        assert_eq!(
+            sites[0].code("keep_url_fragment"),
+            Some(keep_code(KeepUrlFragments::Remove))
+        );
         assert_eq!(sites[0].exclusions.ips, ["1.2.3.4", "5.6.7.8"]);
         assert_eq!(sites[0].urls, ["https://s", "https://alias"]);
     }
