@@ -2,7 +2,8 @@
 //!
 //! Pipeline: [`desired`] (YAML → model, validated) → [`policy`] (compliant defaults,
 //! rules, waivers) → [`live`] (read through [`matomo::Client`]) → [`diff`] (→ [`plan::Plan`])
-//! → [`render`] (text, JSON, Markdown) → [`apply`].
+//! → [`render`] (text, JSON, Markdown) → [`apply`]. The simple site settings cross
+//! these stages through one table, [`site_settings`].
 
 pub mod apply;
 pub mod cli;

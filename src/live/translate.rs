@@ -1,6 +1,7 @@
 //! Translation between the live state and Matomo's wire shapes
 //! ([`crate::matomo::wire`]): what the reads decoded becomes live state, and what apply
-//! writes becomes the arguments of the client's setters. Field by field, no decision
+//! writes becomes the arguments of the client's setters. Field by field (the simple
+//! site settings through [`crate::site_settings::SITE_SETTINGS`]), no decision
 //! besides the two Matomo leaves implicit: a Live switch Matomo leaves out of a site's
 //! settings is decided by the instance, and a compliance status says enforced or not.
 

@@ -287,6 +287,21 @@ mod tests {
     }
 
     #[test]
+    fn empty_timezone_currency_and_type_are_left_out_and_a_missing_setting_too() {
+        let mut site = full_site();
+        for read in ["timezone", "currency", "type"] {
+            site.settings.insert(read, FieldValue::Text(String::new()));
+        }
+        site.settings.remove("ecommerce");
+        let ours = ours(&add_site(&site));
+        for key in ["timezone", "currency", "type", "ecommerce"] {
+            assert!(!ours.contains_key(key), "{key} must not be sent");
+        }
+        assert_eq!(ours["group"], "recgroup");
+        assert_eq!(ours["excludeUnknownUrls"], "1");
+    }
+
+    #[test]
     fn public_stats_is_anonymous_view_or_noaccess_with_a_bracket_array() {
         assert_eq!(
             ours(&set_public_stats(3, true)),
