@@ -19,8 +19,12 @@
 //!    compliant default). A new `T` implements [`Scalar`] once.
 //!
 //! Then, only if they apply: a rule in `src/policy/rules/` (and its catalogue entry)
-//! when the policy judges the setting; the fake Matomo (`tests/fake-matomo`) so it
-//! stores and answers the field; `docs/configuration.md`.
+//! when the policy judges the setting; the fake Matomo (`tests/fake-matomo`: `state.rs`
+//! and `api/sites_manager.rs`) so it stores and answers the field; `docs/configuration.md`.
+//! The generated outputs the tests compare then show the new field: regenerate the
+//! schemas (`schema/`), the render goldens (`tests/golden/`, whose `SiteState`
+//! literals in `tests/render_golden.rs` name every field), the example snapshot and the
+//! expected plan of `tests/policy_cli.rs`.
 
 use crate::desired::model::{KeepUrlFragments, Site};
 use crate::live::SiteState;
