@@ -327,7 +327,25 @@ async fn execute(
                 .set_compliance(None, *mode == ComplianceMode::CnilV1)
                 .await
         }
-        _ => Err(MatomoError::Config(format!(
+        // Shapes diff never makes (a damaged or hand-edited plan file). Every kind is
+        // named: a new kind does not compile until someone decides how it is applied.
+        (Action::Update | Action::Delete, Some(Resource::Site(_)), _)
+        | (Action::Delete, Some(Resource::Goal(_)), _)
+        | (Action::Create | Action::Update, None, _)
+        | (
+            Action::Delete,
+            None,
+            None
+            | Some(
+                Resource::CustomDimension(_)
+                | Resource::Privacy(_)
+                | Resource::Retention(_)
+                | Resource::GlobalExclusions(_)
+                | Resource::VisitorLog(_)
+                | Resource::Defaults(_)
+                | Resource::ComplianceMode(_),
+            ),
+        ) => Err(MatomoError::Config(format!(
             "{}: this change cannot be applied (inconsistent plan); run plan again",
             change.address
         ))),

@@ -274,7 +274,12 @@ fn resource_id(resource: &Resource) -> Option<u64> {
         Resource::Site(site) => Some(site.id),
         Resource::Goal(goal) => Some(goal.id),
         Resource::CustomDimension(dimension) => Some(dimension.id),
-        _ => None,
+        Resource::Privacy(_)
+        | Resource::Retention(_)
+        | Resource::GlobalExclusions(_)
+        | Resource::VisitorLog(_)
+        | Resource::Defaults(_)
+        | Resource::ComplianceMode(_) => None,
     }
 }
 
