@@ -34,8 +34,8 @@ pub enum Status {
 /// The outcome of an apply, by address (sorted).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
-    /// One entry per change (asserted settings included).
-    pub entries: BTreeMap<String, Status>,
+    /// One entry per change (asserted settings included), by the change's address.
+    pub entries: BTreeMap<Address, Status>,
     /// Ids of the sites created, by site key.
     pub created_sites: BTreeMap<String, u64>,
 }
@@ -54,10 +54,10 @@ impl Report {
     /// The report as text: one line per change (a created site with its new id:
     /// `  created        site[key] (id 42)`), then a summary line.
     pub fn render(&self) -> String {
-        let created: BTreeMap<String, u64> = self
+        let created: BTreeMap<Address, u64> = self
             .created_sites
             .iter()
-            .map(|(key, id)| (Address::site(key).to_string(), *id))
+            .map(|(key, id)| (Address::site(key), *id))
             .collect();
         let mut out = String::new();
         for (address, status) in &self.entries {
@@ -170,7 +170,7 @@ async fn run_group(
                     }
                 }
             }
-            report.entries.insert(change.address.to_string(), status);
+            report.entries.insert(change.address.clone(), status);
         }
     }
 }
