@@ -351,3 +351,52 @@ async fn execute(
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::GoalState;
+    use crate::matomo::test_support::{Reply, config, serve};
+
+    fn goal_change(address: &str, action: Action, before: bool, after: bool) -> Change {
+        let goal = || Some(Resource::Goal(GoalState::default()));
+        Change {
+            address: address.parse().expect("address"),
+            action,
+            site: Some("a".into()),
+            site_id: Some(3),
+            before: if before { goal() } else { None },
+            after: if after { goal() } else { None },
+            fields: Vec::new(),
+        }
+    }
+
+    /// A change diff never makes (a goal deleted with an object after it) fails without
+    /// a call, and what follows it on the site is not attempted; the report is keyed by
+    /// the changes' addresses.
+    #[tokio::test]
+    async fn an_inconsistent_change_fails_without_a_call() {
+        let (url, log) = serve(|_, _| Reply::json(200, r#"{"value": 1}"#)).await;
+        let client = Client::new(config(&url)).expect("client");
+        let plan = Plan {
+            changes: vec![
+                goal_change("site[a].goal[x]", Action::Delete, true, true),
+                goal_change("site[a].goal[y]", Action::Create, false, true),
+            ],
+            ..Plan::default()
+        };
+        let options = ApplyOptions {
+            parallelism: 1,
+            progress: Box::new(|_, _| {}),
+        };
+        let report = apply(&client, &MatomoInfo::default(), &plan, &options).await;
+        let x: Address = "site[a].goal[x]".parse().expect("address");
+        let y: Address = "site[a].goal[y]".parse().expect("address");
+        assert!(
+            matches!(&report.entries[&x], Status::Failed(m) if m.contains("inconsistent plan")),
+            "{report:?}"
+        );
+        assert_eq!(report.entries[&y], Status::NotAttempted);
+        assert!(log.lock().expect("log").is_empty(), "no call is made");
+    }
+}
