@@ -7,7 +7,7 @@
 use crate::plan::{Change, Plan};
 use crate::render::findings::Status;
 use crate::render::view::{self, Mark};
-use crate::render::{Options, plural};
+use crate::render::{Options, noun, plural};
 
 /// Default upper bound of a message, in bytes (so in characters too): under
 /// Mattermost's default post limit of 16,383 characters (Slack's is larger).
@@ -191,7 +191,7 @@ pub fn chat(plan: &Plan, options: &Options) -> String {
             let n = left.len();
             out.push_str(&format!(
                 "- …and {n} more {} (in {}): run `matoform plan` for the whole plan\n",
-                if n == 1 { "change" } else { "changes" },
+                noun(n, "change", "changes"),
                 places.join(" and ")
             ));
         }
