@@ -12,6 +12,7 @@ pub mod calls;
 mod client;
 mod encode;
 mod error;
+pub mod reports;
 mod secret;
 pub mod session;
 #[cfg(test)]

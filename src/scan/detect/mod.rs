@@ -85,6 +85,55 @@ pub struct Detection {
 
 /// Every piece of personal data in `text`, in order of position, without overlaps.
 pub fn detect(text: &str) -> Vec<Detection> {
-    let _ = text;
-    Vec::new()
+    temporary_email(text)
+}
+
+/// TEMPORARY (branch `scan`): a plain e-mail finder so that the scan can be tested
+/// before the real detectors land (branch `detectors` replaces this file).
+fn temporary_email(text: &str) -> Vec<Detection> {
+    let bytes = text.as_bytes();
+    let local = |b: u8| b.is_ascii_alphanumeric() || b"._-+".contains(&b);
+    let domain = |b: u8| b.is_ascii_alphanumeric() || b".-".contains(&b);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let (at, len) = if bytes[i] == b'@' {
+            (i, 1)
+        } else if text
+            .get(i..i + 3)
+            .is_some_and(|s| s.eq_ignore_ascii_case("%40"))
+        {
+            (i, 3)
+        } else {
+            i += 1;
+            continue;
+        };
+        let mut start = at;
+        while start > 0 && local(bytes[start - 1]) {
+            start -= 1;
+        }
+        let mut end = at + len;
+        while end < bytes.len() && domain(bytes[end]) {
+            end += 1;
+        }
+        let host = text
+            .get(at + len..end)
+            .unwrap_or_default()
+            .trim_end_matches('.');
+        let end = at + len + host.len();
+        let out_start = out.last().map_or(0, |d: &Detection| d.range.end);
+        if start < at && start >= out_start && host.contains('.') && !host.starts_with('.') {
+            let first = text.get(start..=start).unwrap_or("*");
+            let tld = host.rsplit('.').next().unwrap_or_default();
+            let host_first = host.get(..1).unwrap_or("*");
+            out.push(Detection {
+                detector: Detector::Email,
+                range: start..end,
+                redacted: format!("{first}***@{host_first}***.{tld}"),
+                parameter: None,
+            });
+        }
+        i = end.max(i + 1);
+    }
+    out
 }
