@@ -78,11 +78,12 @@ impl Findings {
         for field in source.report.fields() {
             order.extend(row.texts.iter().filter(|(f, _)| f == field));
         }
-        order.extend(
-            row.texts
-                .iter()
-                .filter(|(f, _)| !source.report.fields().contains(&f.as_str())),
-        );
+        // A visit's label is its action's URL (or `visit N`), already read as `url`.
+        let visits = source.report == ReportKind::Visits;
+        order.extend(row.texts.iter().filter(|(f, _)| {
+            let skipped = source.report.fields().contains(&f.as_str()) || (visits && f == "label");
+            !skipped
+        }));
         let mut seen: Vec<(ReportKind, Option<u64>, Detector, Option<String>)> = Vec::new();
         let mut hits: Vec<(Key, String, Detection, String)> = Vec::new();
         for (field, text) in order {
