@@ -178,4 +178,32 @@ mod tests {
         assert_eq!(s.summary.known, 1);
         assert!(s.has_violations());
     }
+
+    #[test]
+    fn the_policy_leaves_scan_waivers_and_baseline_entries_to_the_scan() {
+        let config = Config {
+            waivers: vec![Waiver {
+                rule: "scan.email".into(),
+                sites: WaiverSites::Keys(vec!["shop".into()]),
+                reason: "r".into(),
+                ..Waiver::default()
+            }],
+            ..Config::default()
+        };
+        let out = crate::policy::waivers::apply_waivers(Vec::new(), &config, day("2026-06-01"));
+        assert!(out.is_empty(), "{out:?}");
+        let baseline = Baseline {
+            version: 1,
+            violations: vec![Entry {
+                rule: "scan.phone".into(),
+                subject: "site[shop]".into(),
+                found: day("2026-01-01"),
+            }],
+            config: Default::default(),
+        };
+        assert!(crate::policy::baseline::apply_baseline(Vec::new(), &baseline).is_empty());
+        let refreshed =
+            crate::policy::baseline::refresh(&baseline, &[], false, day("2026-06-01"));
+        assert_eq!(refreshed.baseline.violations, baseline.violations);
+    }
 }
