@@ -104,7 +104,7 @@ fn pii_hits(dimension: u64) -> Vec<Value> {
 /// versions, SIRET and SIREN.
 fn look_alikes() -> Vec<Value> {
     vec![
-        serde_json::json!({"url": "/commande?id=2024000123&ref=CMD-2024-000123", "title": "Commande n° 2024-000123 du 30/11/2026", "visitor": "o"}),
+        serde_json::json!({"url": "/commande?numero=2024000123&ref=CMD-2024-000123", "title": "Commande n° 2024-000123 du 30/11/2026", "visitor": "o"}),
         serde_json::json!({"url": "/agenda/2026-11-30", "title": "Agenda du 2026-11-30", "visitor": "o"}),
         serde_json::json!({"url": "/agences/75015", "title": "Agence 75015 Paris, 13001 Marseille", "visitor": "o"}),
         serde_json::json!({"url": "/telecharger/v5.7.0", "title": "Version 5.7.0 (build 1.2.3.4)", "visitor": "o"}),
