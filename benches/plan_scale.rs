@@ -14,6 +14,15 @@
 //! rename of every site. Requests are counted by the fake; wall time is the child
 //! process's; peak memory is the binary's own `VmHWM` (`MATOFORM_STATS=1`).
 //! Prints a Markdown table.
+//!
+//! Two switches of the binary exist for this benchmark only and are kept out of
+//! `matoform --help`:
+//! - `plan --naive-reads` (hidden, `hide = true`): reads per-site objects with one
+//!   request per site and kind of object, 10 in flight whatever `--parallelism` says,
+//!   as a per-resource tool would; the plan is the same (`tests/scale.rs` checks it).
+//! - `MATOFORM_STATS=1` (an environment variable, not a flag): after a plan read from
+//!   Matomo, `plan` prints `matoform-stats requests=N peak_rss_kib=K` on stderr (the
+//!   requests it sent and its peak resident memory, Linux `VmHWM`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::render::FindingsMode;
+use crate::snippet::Flavour;
 
 /// Matomo configuration as code: plan and apply site and instance settings from YAML,
 /// with the CNIL consent-exemption policy built in.
@@ -33,8 +34,8 @@ pub struct Cli {
 pub enum Command {
     /// Check the configuration without contacting Matomo.
     Validate(ValidateArgs),
-    /// Print the JSON Schema of the configuration.
-    Schema,
+    /// Print the JSON Schema of the configuration (or, with --plan, of the plan JSON).
+    Schema(SchemaArgs),
     /// Show the changes that would make the live instance match the configuration.
     Plan(PlanArgs),
     /// Make the changes of a plan.
@@ -108,6 +109,26 @@ pub struct ConnectionArgs {
     /// ~1000 fields; lower it when Matomo answers a truncated bulk read).
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=500))]
     pub bulk_size: u64,
+
+    /// HTTP requests in flight at once, at least 1: the bulk reads sent together, and on
+    /// apply the sites changed together (each site's changes go one after the other).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = parse_parallelism)]
+    pub parallelism: usize,
+}
+
+/// `--parallelism`: a count of HTTP requests in flight, so at least 1 (0 would send
+/// nothing and wait forever, and is refused rather than read as 1).
+fn parse_parallelism(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err(
+            "must be at least 1: it is the number of HTTP requests sent to Matomo at once"
+                .to_string(),
+        ),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{value}` is not a number: give the number of HTTP requests sent to Matomo at once (at least 1)"
+        )),
+    }
 }
 
 /// Output formats of plan and audit.
@@ -115,13 +136,22 @@ pub struct ConnectionArgs {
 pub enum Format {
     /// Human-readable text, Terraform style.
     Text,
-    /// Versioned JSON (documented in the README).
+    /// Versioned JSON (the plan: docs/plan-format.md, schema/plan.schema.json).
     Json,
     /// Markdown, for a pull-request comment.
     Markdown,
     /// A chat message (Mattermost, Slack): no tables, bullet lists, changed sites first,
     /// under 16,000 characters (plan and show only).
     Chat,
+}
+
+/// Output formats of the apply report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One line per change, then `Apply complete: …` or `Apply failed: …`.
+    Text,
+    /// A versioned JSON document (docs/plan-format.md, "The apply report").
+    Json,
 }
 
 /// How a plan is printed (plan, show).
@@ -162,6 +192,15 @@ pub struct ValidateArgs {
     pub findings: FindingsMode,
 }
 
+/// `schema`.
+#[derive(Debug, Clone, Args)]
+pub struct SchemaArgs {
+    /// Print the schema of the plan JSON (`plan --format json`, plan files) instead:
+    /// schema/plan.schema.json.
+    #[arg(long)]
+    pub plan: bool,
+}
+
 /// `baseline`.
 #[derive(Debug, Clone, Args)]
 pub struct BaselineArgs {
@@ -193,19 +232,18 @@ pub struct PlanArgs {
     /// Exit 2 when there are changes (3 on policy violations still wins).
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Limit the plan to these site keys (repeatable).
-    #[arg(long = "site", value_name = "KEY")]
+    /// Limit the plan to these sites, by configuration key or by Matomo id (all digits)
+    /// (repeatable).
+    #[arg(long = "site", value_name = "KEY|ID")]
     pub sites: Vec<String>,
     /// Plan against a saved live-state snapshot instead of Matomo (no network, no token);
     /// it must have been taken with this configuration (`snapshot -c`), else it is refused.
     #[arg(long, value_name = "FILE")]
     pub live_snapshot: Option<PathBuf>,
-    /// Read per-site objects one request at a time instead of in bulk (slow; for comparison).
+    /// Benchmark switch, hidden from `--help` (see `benches/plan_scale.rs`): read per-site
+    /// objects one request per site and kind of object, 10 in flight, instead of in bulk.
     #[arg(long, hide = true)]
     pub naive_reads: bool,
-    /// Bulk reads in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 4)]
-    pub parallelism: usize,
 }
 
 /// `apply`.
@@ -226,12 +264,15 @@ pub struct ApplyArgs {
     /// Apply even an oversized plan (many sites updated or deleted, or any site deleted).
     #[arg(long)]
     pub force: bool,
-    /// Sites changed at once.
-    #[arg(long, value_name = "N", default_value_t = 4)]
-    pub parallelism: usize,
-    /// Limit apply to these site keys (repeatable).
-    #[arg(long = "site", value_name = "KEY")]
+    /// Limit apply to these sites, by configuration key or by Matomo id (all digits)
+    /// (repeatable).
+    #[arg(long = "site", value_name = "KEY|ID")]
     pub sites: Vec<String>,
+    /// The report's format: `text`, or `json` (a versioned document of what was applied,
+    /// failed and not attempted, and the ids of created sites; docs/plan-format.md). With
+    /// `json`, a fresh plan is not printed, so it needs --auto-approve or a PLAN_FILE.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
     /// Policy findings in the plan shown: `summary` (by rule when many), `all`, `none`.
     #[arg(long, value_enum, value_name = "WHICH", default_value_t = FindingsMode::Summary)]
     pub findings: FindingsMode,
@@ -270,19 +311,6 @@ pub struct AuditArgs {
     pub live_snapshot: Option<PathBuf>,
 }
 
-/// Tracking-code flavours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SnippetFlavour {
-    /// Matomo's JavaScript tracker in an HTML page.
-    Html,
-    /// `@socialgouv/matomo-next`.
-    MatomoNext,
-    /// `vue-matomo`.
-    VueMatomo,
-    /// `@datapunt/matomo-tracker-react`.
-    MatomoTrackerReact,
-}
-
 /// `snippet`.
 #[derive(Debug, Clone, Args)]
 pub struct SnippetArgs {
@@ -296,8 +324,8 @@ pub struct SnippetArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
     /// Which code to print.
-    #[arg(long = "for", value_enum, default_value_t = SnippetFlavour::Html)]
-    pub flavour: SnippetFlavour,
+    #[arg(long = "for", value_enum, default_value_t = Flavour::Html)]
+    pub flavour: Flavour,
     /// Build the code locally, without contacting Matomo.
     #[arg(long)]
     pub offline: bool,
@@ -309,9 +337,10 @@ pub struct ImportArgs {
     /// Connection.
     #[command(flatten)]
     pub connection: ConnectionArgs,
-    /// Import these site ids (repeatable).
-    #[arg(long = "site", value_name = "ID")]
-    pub sites: Vec<u64>,
+    /// Import these sites, by Matomo id (all digits) or by the key import gives them
+    /// (the slug of the name, e.g. `main-site`) (repeatable).
+    #[arg(long = "site", value_name = "KEY|ID")]
+    pub sites: Vec<String>,
     /// Import every site the token can administer.
     #[arg(long)]
     pub all: bool,
@@ -444,6 +473,75 @@ mod tests {
         }
         assert!(Cli::try_parse_from(["matoform", "plan", "--findings", "some"]).is_err());
         assert!(Cli::try_parse_from(["matoform", "plan", "--max-chars", "100"]).is_err());
+    }
+
+    #[test]
+    fn parallelism_has_one_meaning_and_refuses_zero() {
+        for command in [
+            vec!["plan"],
+            vec!["apply"],
+            vec!["audit"],
+            vec!["snapshot"],
+            vec!["import", "--all"],
+            vec!["pin"],
+        ] {
+            let mut argv = vec!["matoform"];
+            argv.extend(command.iter().copied());
+            argv.extend(["--parallelism", "0"]);
+            let error = Cli::try_parse_from(&argv).expect_err("0 refused");
+            assert!(
+                error.to_string().contains(
+                    "invalid value '0' for '--parallelism <N>': must be at least 1: it is the number of HTTP requests sent to Matomo at once"
+                ),
+                "{command:?}: {error}"
+            );
+            argv.pop();
+            argv.push("8");
+            assert!(Cli::try_parse_from(&argv).is_ok(), "{argv:?}");
+        }
+        let help = Cli::command()
+            .find_subcommand_mut("apply")
+            .expect("apply")
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("HTTP requests in flight at once"), "{help}");
+    }
+
+    #[test]
+    fn site_takes_a_key_or_an_id_everywhere() {
+        for command in ["plan", "apply", "import"] {
+            let cli = Cli::try_parse_from(["matoform", command, "--site", "blog", "--site", "42"])
+                .expect("parses");
+            let sites = match cli.command {
+                Command::Plan(args) => args.sites,
+                Command::Apply(args) => args.sites,
+                Command::Import(args) => args.sites,
+                _ => panic!("not {command}"),
+            };
+            assert_eq!(sites, ["blog", "42"], "{command}");
+        }
+    }
+
+    #[test]
+    fn benchmark_switches_are_kept_out_of_help() {
+        let mut command = Cli::command();
+        let plan = command.find_subcommand_mut("plan").expect("plan");
+        let help = plan.render_long_help().to_string();
+        assert!(!help.contains("naive"), "{help}");
+        assert!(!help.contains("MATOFORM_STATS"), "{help}");
+        // Still accepted, for the benchmark.
+        assert!(Cli::try_parse_from(["matoform", "plan", "--naive-reads"]).is_ok());
+    }
+
+    #[test]
+    fn apply_formats_are_text_and_json() {
+        let cli = Cli::try_parse_from(["matoform", "apply", "p.json", "--format", "json"])
+            .expect("parses");
+        let Command::Apply(args) = cli.command else {
+            panic!("not apply")
+        };
+        assert_eq!(args.format, ReportFormat::Json);
+        assert!(Cli::try_parse_from(["matoform", "apply", "--format", "markdown"]).is_err());
     }
 
     #[test]

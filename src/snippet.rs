@@ -5,8 +5,21 @@
 //! limits `setDomains` to the site's own hosts, honours Do Not Track, and never sets a
 //! User-ID nor enables cross-domain linking.
 
-use crate::cli::SnippetFlavour;
 use crate::policy::rules::url_host;
+
+/// Tracking-code flavours (`snippet --for`). The command line lists them through clap's
+/// `ValueEnum`, derived here so that this module owns its vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Flavour {
+    /// Matomo's JavaScript tracker in an HTML page.
+    Html,
+    /// `@socialgouv/matomo-next`.
+    MatomoNext,
+    /// `vue-matomo`.
+    VueMatomo,
+    /// `@datapunt/matomo-tracker-react`.
+    MatomoTrackerReact,
+}
 
 /// What the code is built from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,12 +38,12 @@ pub struct SnippetInput {
 }
 
 /// The tracking code and the opt-out code of `flavour` for the site described by `input`.
-pub fn snippet(flavour: SnippetFlavour, input: &SnippetInput) -> String {
+pub fn snippet(flavour: Flavour, input: &SnippetInput) -> String {
     match flavour {
-        SnippetFlavour::Html => html(input),
-        SnippetFlavour::MatomoNext => matomo_next(input),
-        SnippetFlavour::VueMatomo => vue_matomo(input),
-        SnippetFlavour::MatomoTrackerReact => matomo_tracker_react(input),
+        Flavour::Html => html(input),
+        Flavour::MatomoNext => matomo_next(input),
+        Flavour::VueMatomo => vue_matomo(input),
+        Flavour::MatomoTrackerReact => matomo_tracker_react(input),
     }
 }
 
@@ -421,13 +434,13 @@ mod tests {
 "
         .to_owned()
             + OPT_OUT;
-        assert_eq!(snippet(SnippetFlavour::Html, &input()), expected);
+        assert_eq!(snippet(Flavour::Html, &input()), expected);
     }
 
     #[test]
     fn html_leaves_cookies_to_a_cookieless_instance() {
         let out = snippet(
-            SnippetFlavour::Html,
+            Flavour::Html,
             &SnippetInput {
                 force_cookieless: Some(true),
                 do_not_track: false,
@@ -439,7 +452,7 @@ mod tests {
         assert!(!out.contains("setDoNotTrack"));
         // A cookieless instance that is not known to be so keeps disableCookies.
         let out = snippet(
-            SnippetFlavour::Html,
+            Flavour::Html,
             &SnippetInput {
                 force_cookieless: Some(false),
                 ..input()
@@ -451,10 +464,10 @@ mod tests {
     #[test]
     fn no_flavour_sets_a_user_id_or_cross_domain_linking() {
         for flavour in [
-            SnippetFlavour::Html,
-            SnippetFlavour::MatomoNext,
-            SnippetFlavour::VueMatomo,
-            SnippetFlavour::MatomoTrackerReact,
+            Flavour::Html,
+            Flavour::MatomoNext,
+            Flavour::VueMatomo,
+            Flavour::MatomoTrackerReact,
         ] {
             let out = snippet(flavour, &input());
             let code: String = out
@@ -477,7 +490,7 @@ mod tests {
 
     #[test]
     fn matomo_next_options() {
-        let out = snippet(SnippetFlavour::MatomoNext, &input());
+        let out = snippet(Flavour::MatomoNext, &input());
         for expected in [
             "import { init, push } from \"@socialgouv/matomo-next\";",
             "  url: \"https://stats.example.org\",",
@@ -497,7 +510,7 @@ mod tests {
 
     #[test]
     fn vue_matomo_options() {
-        let out = snippet(SnippetFlavour::VueMatomo, &input());
+        let out = snippet(Flavour::VueMatomo, &input());
         for expected in [
             "app.use(VueMatomo, {",
             "  host: \"https://stats.example.org\",",
@@ -516,7 +529,7 @@ mod tests {
     #[test]
     fn matomo_tracker_react_options() {
         let out = snippet(
-            SnippetFlavour::MatomoTrackerReact,
+            Flavour::MatomoTrackerReact,
             &SnippetInput {
                 matomo_url: "https://stats.example.org/matomo/".into(),
                 ..input()
@@ -537,7 +550,7 @@ mod tests {
             );
         }
         let cookieless = snippet(
-            SnippetFlavour::MatomoTrackerReact,
+            Flavour::MatomoTrackerReact,
             &SnippetInput {
                 force_cookieless: Some(true),
                 ..input()

@@ -317,6 +317,44 @@ fn waivers_make_the_instance_pass() {
     );
 }
 
+/// Without `-c`, audit finds the configuration where plan and snapshot do (here the
+/// directory ./matoform/): its waivers are honoured, as with `-c`.
+#[test]
+fn audit_finds_the_configuration_directory_like_plan() {
+    let fake = FakeMatomo::start(mixed(Seed::empty()));
+    fake.update(|s| {
+        let stats = s.sites.get_mut(&4).expect("stats");
+        stats.disable_visitor_log = true;
+    });
+    let config = CONFIG.replace("    expires: 2026-10-31\n", "    expires: 2026-12-31\n");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("matoform")).expect("mkdir");
+    std::fs::write(dir.path().join("matoform/sites.yaml"), &config).expect("write config");
+    let output = matoform(&fake)
+        .current_dir(dir.path())
+        .arg("audit")
+        .output()
+        .expect("runs");
+    let (code, stdout, stderr) = (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    );
+    assert_eq!(code, 0, "{stderr}\n{stdout}");
+    assert!(!stdout.contains("NOT COMPLIANT"), "{stdout}");
+    assert!(stdout.contains("boutique  2   compliant"), "{stdout}");
+    assert!(
+        stdout.ends_with("Audit: 4 of 4 sites compliant; 0 errors, 1 warning, 2 waived.\n"),
+        "{stdout}"
+    );
+    let explicit = matoform(&fake)
+        .current_dir(dir.path())
+        .args(["audit", "-c", "matoform"])
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&explicit.stdout), stdout);
+}
+
 /// 5.7 with the PrivacyCompliance feature: privacy is readable, Matomo's `cnil_v1`
 /// status appears side by side; the raw-data retention stays unreadable.
 #[test]

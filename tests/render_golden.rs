@@ -526,13 +526,6 @@ fn markdown_starts_with_the_comment_marker_and_collapses_long_sections() {
     assert!(md.contains("```diff\n"));
 }
 
-#[test]
-fn renderings_are_deterministic() {
-    let plan = representative_plan();
-    assert_eq!(md(&plan), md(&plan.clone()));
-    assert_eq!(text(&plan, true), text(&plan.clone(), true));
-}
-
 /// A plan for hundreds of sites still fits in one pull-request comment (GitHub refuses
 /// comments over 65,536 characters): change groups past the budget are counted in a
 /// note, findings past half of it too; the summary and the final line stay.

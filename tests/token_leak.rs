@@ -764,3 +764,83 @@ fn secrets_never_appear_in_outputs_or_files() {
     drop(fakes);
     drop(secrets);
 }
+
+/// A token pasted into MATOMO_URL's query string, or a password in its `user:pass@`
+/// part, never reaches an output, an error or a plan file.
+#[test]
+fn secrets_in_the_matomo_url_are_never_shown() {
+    let fake = FakeMatomo::start(Seed::recorded());
+    let work = Workdir::with_config(
+        "policy: { profile: none }\nsites:\n  blog:\n    id: 3\n    name: Blog US\n    urls: [https://blog.example.com]\n",
+    );
+    let with_token = format!("{}?token_auth={SUPERUSER_TOKEN}", fake.url());
+    let refused =
+        run(matoform(work.path(), Some(&with_token), Some(SUPERUSER_TOKEN)).tap_args(&["plan"]));
+    expect_code(&refused, 1);
+    assert!(
+        refused.stderr.contains("must not have a query string"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        !refused.stderr.contains(SUPERUSER_TOKEN),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        !refused.stdout.contains(SUPERUSER_TOKEN),
+        "{}",
+        refused.stdout
+    );
+
+    let password = "S3cr3t-basic-auth";
+    let with_password = fake
+        .url()
+        .replacen("http://", &format!("http://ops:{password}@"), 1);
+    let planned = run(
+        matoform(work.path(), Some(&with_password), Some(SUPERUSER_TOKEN))
+            .tap_args(&["plan", "--out", "p.json"]),
+    );
+    expect_code(&planned, 0);
+    assert!(
+        planned.stdout.contains("http://ops:(redacted)@127.0.0.1:"),
+        "{}",
+        planned.stdout
+    );
+    let unreachable = "http://ops:S3cr3t-basic-auth@127.0.0.1:1/";
+    let failed = run(
+        matoform(work.path(), Some(unreachable), Some(SUPERUSER_TOKEN)).tap_args(&[
+            "plan",
+            "--timeout",
+            "2",
+        ]),
+    );
+    expect_code(&failed, 1);
+    for (name, text) in [
+        ("plan stdout", planned.stdout.clone()),
+        ("plan stderr", planned.stderr.clone()),
+        (
+            "plan file",
+            std::fs::read_to_string(work.join("p.json")).expect("plan file"),
+        ),
+        ("unreachable stderr", failed.stderr.clone()),
+        ("unreachable stdout", failed.stdout.clone()),
+    ] {
+        assert!(
+            !text.contains(password),
+            "{name} shows the password:\n{text}"
+        );
+    }
+}
+
+/// `args` on a command, returning it (for one-expression runs).
+trait TapArgs {
+    fn tap_args(self, args: &[&str]) -> Self;
+}
+
+impl TapArgs for assert_cmd::Command {
+    fn tap_args(mut self, args: &[&str]) -> Self {
+        self.args(args);
+        self
+    }
+}

@@ -6,27 +6,37 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::bail;
 
 use super::context::{self, Scope};
+use crate::apply::Report;
 use crate::apply::{ApplyOptions, Progress, Status};
-use crate::cli::{ApplyArgs, Format};
+use crate::cli::{ApplyArgs, Format, ReportFormat};
 use crate::exit::{Outcome, Reported};
 use crate::live::MatomoInfo;
-use crate::plan::{Action, Change, Plan, Resource, safety};
+use crate::plan::{Action, Change, PLAN_FORMAT_VERSION, Plan, Resource, safety};
+use crate::render;
 
 /// Runs `apply`.
 pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
+    let json = args.format == ReportFormat::Json;
+    if json && args.plan_file.is_none() && !args.auto_approve {
+        bail!(
+            "apply --format json does not print the plan, so it cannot ask for confirmation: pass --auto-approve, or apply a plan file (`plan --out FILE`, then `apply FILE --format json`)"
+        );
+    }
     let loaded = context::load_config(&args.config)?;
     let desired = crate::policy::effective(&loaded.config);
-    context::check_site_filter(&desired, &args.sites)?;
-    let client = context::client(&args.connection, Some(&loaded), args.parallelism)?;
-    let runtime = context::runtime()?;
-
+    let sites = context::site_keys(&desired, &args.sites)?;
     let saved = match &args.plan_file {
-        Some(path) => Some(crate::plan::file::load(path)?),
+        Some(path) => {
+            let plan = crate::plan::file::load(path)?;
+            check_compatible(&plan, path)?;
+            Some(plan)
+        }
         None => None,
     };
+    let client = context::client(&args.connection, Some(&loaded))?;
+    let runtime = context::runtime()?;
     if let Some(plan) = &saved {
-        let outside: Vec<&str> = args
-            .sites
+        let outside: Vec<&str> = sites
             .iter()
             .filter(|key| !plan.site_filter.is_empty() && !plan.site_filter.contains(key))
             .map(String::as_str)
@@ -40,8 +50,8 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
         }
     }
     let filter: Vec<String> = match &saved {
-        Some(plan) if args.sites.is_empty() => plan.site_filter.clone(),
-        _ => args.sites.clone(),
+        Some(plan) if sites.is_empty() => plan.site_filter.clone(),
+        _ => sites.clone(),
     };
     let scope = Scope {
         desired: &desired,
@@ -60,11 +70,11 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
         context::today(),
     )?;
 
-    // A fresh plan is shown, and when it is empty it ends with "No changes.".
-    let said_no_changes = saved.is_none() && fresh.is_empty();
+    // A fresh plan is shown (in text), and when it is empty it ends with "No changes.".
+    let said_no_changes = saved.is_none() && fresh.is_empty() && !json;
     let mut plan = match saved {
         Some(saved) => {
-            check_saved(&saved, &fresh, &live.matomo, &args.sites)?;
+            check_saved(&saved, &fresh, &live.matomo, &sites)?;
             if saved.config_digest != fresh.config_digest {
                 eprintln!(
                     "Warning: the configuration changed since this plan was made; applying the saved plan as it is."
@@ -73,19 +83,21 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
             saved
         }
         None => {
-            let output = crate::cli::OutputArgs {
-                format: Format::Text,
-                findings: args.findings,
-                max_chars: None,
-                title: None,
-                webhook_payload: false,
-            };
-            super::emit(&super::plan::render_plan(&fresh, &output, no_color));
+            if !json {
+                let output = crate::cli::OutputArgs {
+                    format: Format::Text,
+                    findings: args.findings,
+                    max_chars: None,
+                    title: None,
+                    webhook_payload: false,
+                };
+                super::emit(&super::plan::render_plan(&fresh, &output, no_color));
+            }
             fresh
         }
     };
-    if !args.sites.is_empty() {
-        let keep = |c: &Change| c.site.as_ref().is_some_and(|k| args.sites.contains(k));
+    if !sites.is_empty() {
+        let keep = |c: &Change| c.site.as_ref().is_some_and(|k| sites.contains(k));
         plan.changes.retain(keep);
         plan.asserted.retain(keep);
         plan.recount();
@@ -116,7 +128,9 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
         }
     }
     if plan.changes.is_empty() && plan.asserted.is_empty() {
-        if !said_no_changes {
+        if json {
+            super::emit(&render::apply_report_json(&Report::default(), &plan.matomo));
+        } else if !said_no_changes {
             super::emit("No changes. The live instance matches the configuration.\n");
         }
         return Ok(Outcome::Success);
@@ -142,16 +156,46 @@ pub fn run(args: &ApplyArgs, no_color: bool) -> anyhow::Result<Outcome> {
     let total = plan.changes.len() + plan.asserted.len();
     let progress = progress(total);
     let options = ApplyOptions {
-        parallelism: args.parallelism,
+        parallelism: args.connection.parallelism,
         progress,
     };
     let report = runtime.block_on(crate::apply::apply(&client, &live.matomo, &plan, &options));
-    super::emit(&report.render());
+    if json {
+        super::emit(&render::apply_report_json(&report, &plan.matomo));
+    } else {
+        super::emit(&report.render());
+    }
     if report.succeeded() {
         Ok(Outcome::Success)
     } else {
         Err(Reported("apply failed".into()).into())
     }
+}
+
+/// A saved plan is applied only by the matoform that made it: the same plan format
+/// version and the same matoform version. Its changes are what that version decided
+/// (values, normalisation, order); another version might decide otherwise, and the
+/// staleness check compares the live state, not that. `show` still renders it.
+fn check_compatible(plan: &Plan, path: &std::path::Path) -> anyhow::Result<()> {
+    if plan.format_version != PLAN_FORMAT_VERSION {
+        bail!(
+            "{} has plan format version {} (made by matoform {}); this matoform ({}) applies plan format version {PLAN_FORMAT_VERSION} only; run plan again with this matoform (`matoform show` still renders it)",
+            path.display(),
+            plan.format_version,
+            plan.matoform_version,
+            crate::VERSION
+        );
+    }
+    if plan.matoform_version != crate::VERSION {
+        bail!(
+            "{} was made by matoform {}, and this is matoform {} (both write plan format version {PLAN_FORMAT_VERSION}): a plan is applied by the version that made it, whose decisions it holds; run plan again with this matoform, or apply it with matoform {}",
+            path.display(),
+            plan.matoform_version,
+            crate::VERSION,
+            plan.matoform_version
+        );
+    }
+    Ok(())
 }
 
 /// A saved plan may be applied only to the instance it was made for, with the live

@@ -16,12 +16,9 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Outcome> {
     if args.format == Format::Chat {
         bail!("audit has no chat format: use --format text, json or markdown");
     }
-    let given = args.config.config.is_some();
-    let loaded = if given {
-        Some(context::load_config(&args.config)?)
-    } else {
-        None
-    };
+    // The configuration where plan finds it (-c, else ./matoform.yaml or ./matoform/):
+    // its thresholds, waivers and site keys.
+    let loaded = context::load_config_if_present(&args.config)?;
     let live = match &args.live_snapshot {
         Some(path) => {
             let live = context::read_snapshot(path)?;
@@ -34,7 +31,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Outcome> {
             live
         }
         None => {
-            let client = context::client(&args.connection, loaded.as_ref(), 4)?;
+            let client = context::client(&args.connection, loaded.as_ref())?;
             let runtime = context::runtime()?;
             let live = runtime.block_on(context::read_all(&client, &[]))?;
             if administers_nothing(&live) {

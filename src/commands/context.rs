@@ -36,6 +36,18 @@ pub fn load_config(args: &ConfigArgs) -> anyhow::Result<Loaded> {
     }
 }
 
+/// Loads the configuration when there is one: the one `-c` names, else the default
+/// places `plan` looks in (./matoform.yaml, ./matoform.yml, ./matoform/). `None` when
+/// none exists. For the commands that also work without one (`audit`, `snapshot`).
+pub fn load_config_if_present(args: &ConfigArgs) -> anyhow::Result<Option<Loaded>> {
+    let present = args.config.is_some() || desired::resolve_path(None).is_ok();
+    if present {
+        load_config(args).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// SHA-256 of the configuration (canonical JSON).
 pub fn config_digest(loaded: &Loaded) -> String {
     let bytes = serde_json::to_vec(&loaded.config).unwrap_or_default();
@@ -45,12 +57,8 @@ pub fn config_digest(loaded: &Loaded) -> String {
 /// Builds the client from flags, environment and configuration.
 /// URL: `--url`, else `MATOMO_URL`, else `matomo.url`. Token: `--token-file`, else
 /// `MATOMO_TOKEN`. Password: `MATOMO_PASSWORD`. Login (for reading the admin pages
-/// with the password): `MATOMO_LOGIN`.
-pub fn client(
-    args: &ConnectionArgs,
-    loaded: Option<&Loaded>,
-    parallelism: usize,
-) -> anyhow::Result<Client> {
+/// with the password): `MATOMO_LOGIN`. `--parallelism` bounds the requests in flight.
+pub fn client(args: &ConnectionArgs, loaded: Option<&Loaded>) -> anyhow::Result<Client> {
     let url = args
         .url
         .clone()
@@ -106,7 +114,7 @@ pub fn client(
     config.connect_timeout = std::time::Duration::from_secs(args.connect_timeout);
     config.request_timeout = std::time::Duration::from_secs(args.timeout);
     config.bulk_size = usize::try_from(args.bulk_size).unwrap_or(crate::matomo::MAX_BULK_SIZE);
-    config.parallelism = parallelism.max(1);
+    config.parallelism = args.parallelism.max(1);
     Ok(Client::new(config)?)
 }
 
@@ -349,8 +357,104 @@ pub fn bind_snapshot(
     Ok(bindings)
 }
 
-/// Refuses a `--site` key the configuration does not have, naming the keys it has.
-/// Called before anything is read from Matomo.
+/// Whether a `--site` value is a Matomo id (all digits) rather than a key.
+pub fn is_site_id(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The candidates closest to `word` (likely typos), best first, at most three.
+pub fn close_matches<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Vec<&'a str> {
+    let mut scored: Vec<(f64, &str)> = candidates
+        .into_iter()
+        .map(|c| (strsim::normalized_damerau_levenshtein(word, c), c))
+        .filter(|(score, _)| *score >= 0.5)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+/// " (did you mean a, b?)" for the close matches, or nothing.
+pub fn did_you_mean(matches: &[&str]) -> String {
+    if matches.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", matches.join(", "))
+    }
+}
+
+/// Resolves `--site` values to configuration keys: a value that is all digits is a
+/// Matomo id, matched against the sites' `id:`; any other value is a key. Refuses (before
+/// anything is read from Matomo) an unknown key or id, naming it with close matches, and
+/// a site another repository owns ([`check_site_filter`]).
+pub fn site_keys(
+    desired: &crate::desired::model::Config,
+    values: &[String],
+) -> anyhow::Result<Vec<String>> {
+    let mut keys = Vec::new();
+    let mut unknown_ids = Vec::new();
+    for value in values {
+        if !is_site_id(value) {
+            keys.push(value.clone());
+            continue;
+        }
+        let id = value.parse::<u64>().ok();
+        match desired
+            .sites
+            .iter()
+            .find(|(_, site)| id.is_some() && site.id == id)
+        {
+            Some((key, _)) => keys.push(key.clone()),
+            None => unknown_ids.push(value.as_str()),
+        }
+    }
+    if !unknown_ids.is_empty() {
+        let with_ids: Vec<String> = desired
+            .sites
+            .iter()
+            .filter_map(|(key, site)| site.id.map(|id| (id.to_string(), key)))
+            .map(|(id, key)| format!("{id} ({key})"))
+            .collect();
+        let ids: Vec<String> = desired
+            .sites
+            .values()
+            .filter_map(|site| site.id.map(|id| id.to_string()))
+            .collect();
+        let close: Vec<String> = unknown_ids
+            .iter()
+            .flat_map(|id| close_matches(id, ids.iter().map(String::as_str)))
+            .map(|id| {
+                let key = desired
+                    .sites
+                    .iter()
+                    .find(|(_, s)| s.id.is_some_and(|i| i.to_string() == id))
+                    .map(|(k, _)| k.as_str())
+                    .unwrap_or_default();
+                format!("{id} ({key})")
+            })
+            .collect();
+        let close: Vec<&str> = close.iter().map(String::as_str).collect();
+        bail!(
+            "--site {}: no site with this Matomo id in the configuration{}; the sites with an `id:` are: {} (a value of digits is an id; a site bound by its URL gets its id from `matoform pin`, or name it by its key)",
+            unknown_ids.join(", "),
+            did_you_mean(&close),
+            if with_ids.is_empty() {
+                "(none)".to_string()
+            } else {
+                with_ids.join(", ")
+            }
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    keys.retain(|key| seen.insert(key.clone()));
+    check_site_filter(desired, &keys)?;
+    Ok(keys)
+}
+
+/// Refuses a `--site` key the configuration does not have, naming the keys it has (or,
+/// past 20 keys, only the close matches). Called before anything is read from Matomo.
 pub fn check_site_filter(
     desired: &crate::desired::model::Config,
     site_filter: &[String],
@@ -377,14 +481,21 @@ pub fn check_site_filter(
         return Ok(());
     }
     let keys: Vec<&str> = desired.sites.keys().map(String::as_str).collect();
+    let close: Vec<&str> = unknown
+        .iter()
+        .flat_map(|key| close_matches(key, keys.iter().copied()))
+        .collect();
+    let listed = if keys.is_empty() {
+        "; the keys are: (none)".to_string()
+    } else if keys.len() <= 20 {
+        format!("; the keys are: {}", keys.join(", "))
+    } else {
+        format!("; the configuration has {} sites", keys.len())
+    };
     bail!(
-        "--site {}: no site with this key in the configuration; the keys are: {}",
+        "--site {}: no site with this key in the configuration{listed}{}",
         unknown.join(", "),
-        if keys.is_empty() {
-            "(none)".to_string()
-        } else {
-            keys.join(", ")
-        }
+        did_you_mean(&close)
     )
 }
 
@@ -546,4 +657,50 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(yaml: &str) -> crate::desired::model::Config {
+        serde_yaml::from_str(yaml).expect("config")
+    }
+
+    const TWO: &str = "sites:\n  blog:\n    id: 3\n    name: Blog\n    urls: [https://blog.example.com]\n  shop:\n    name: Shop\n    urls: [https://shop.example.com]\n";
+
+    #[test]
+    fn a_value_of_digits_is_an_id() {
+        assert!(is_site_id("42"));
+        assert!(!is_site_id("site-42"));
+        assert!(!is_site_id(""));
+        assert!(!is_site_id("-1"));
+    }
+
+    #[test]
+    fn site_values_resolve_to_keys_ids_through_the_configuration() {
+        let desired = config(TWO);
+        let keys =
+            site_keys(&desired, &["3".into(), "shop".into(), "blog".into()]).expect("resolves");
+        assert_eq!(keys, ["blog", "shop"]);
+        let error = site_keys(&desired, &["33".into()]).expect_err("unknown id");
+        assert!(
+            error.to_string().starts_with(
+                "--site 33: no site with this Matomo id in the configuration (did you mean 3 (blog)?); the sites with an `id:` are: 3 (blog)"
+            ),
+            "{error}"
+        );
+        let error = site_keys(&desired, &["blgo".into()]).expect_err("unknown key");
+        assert_eq!(
+            error.to_string(),
+            "--site blgo: no site with this key in the configuration; the keys are: blog, shop (did you mean blog?)"
+        );
+    }
+
+    #[test]
+    fn close_matches_are_likely_typos_best_first() {
+        let keys = ["blog", "blog-archive", "shop", "wiki"];
+        assert_eq!(close_matches("blgo", keys), ["blog"]);
+        assert_eq!(close_matches("zzzz", keys), Vec::<&str>::new());
+    }
 }

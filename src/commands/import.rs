@@ -22,18 +22,30 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
             "say what to import: --all (every site the token administers) or --site ID (repeatable)"
         );
     }
+    let (ids, keys): (Vec<&String>, Vec<&String>) =
+        args.sites.iter().partition(|v| context::is_site_id(v));
+    let ids: Vec<u64> = ids.iter().filter_map(|v| v.parse().ok()).collect();
     let live = match &args.live_snapshot {
         Some(path) => {
             let mut live = context::read_snapshot(path)?;
             if !args.sites.is_empty() {
-                live.sites.retain(|id, _| args.sites.contains(id));
+                let wanted = selected_ids(&live, &ids, &keys)?;
+                live.sites.retain(|id, _| wanted.contains(id));
             }
             live
         }
         None => {
-            let client = context::client(&args.connection, None, 4)?;
+            let client = context::client(&args.connection, None)?;
             let runtime = context::runtime()?;
-            runtime.block_on(context::read_all(&client, &args.sites))?
+            if keys.is_empty() {
+                runtime.block_on(context::read_all(&client, &ids))?
+            } else {
+                // A key is the one import gives a site, from all the sites' names.
+                let mut live = runtime.block_on(context::read_all(&client, &[]))?;
+                let wanted = selected_ids(&live, &ids, &keys)?;
+                live.sites.retain(|id, _| wanted.contains(id));
+                live
+            }
         }
     };
     let config = crate::import::to_config(&live);
@@ -103,6 +115,42 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<Outcome> {
         write_baseline(path, config_path, &baseline)?;
     }
     Ok(Outcome::Success)
+}
+
+/// The ids of the sites `--site` selects in `live`: ids as they are, keys as import
+/// names the sites (the slug of the name: `main-site`, `main-site-2`…). Refuses an
+/// unknown id or key, naming it with close matches.
+fn selected_ids(live: &LiveState, ids: &[u64], keys: &[&String]) -> anyhow::Result<Vec<u64>> {
+    let mut problems = Vec::new();
+    let known: Vec<String> = live.sites.keys().map(u64::to_string).collect();
+    for id in ids {
+        if !live.sites.contains_key(id) {
+            let close = context::close_matches(&id.to_string(), known.iter().map(String::as_str));
+            problems.push(format!(
+                "--site {id}: no such site, or the token has no admin access to it{}",
+                context::did_you_mean(&close)
+            ));
+        }
+    }
+    let named = crate::import::to_config(live);
+    let mut wanted = ids.to_vec();
+    for key in keys {
+        match named.sites.get(key.as_str()).and_then(|site| site.id) {
+            Some(id) => wanted.push(id),
+            None => {
+                let close = context::close_matches(key, named.sites.keys().map(String::as_str));
+                problems.push(format!(
+                    "--site {key}: no site import would name `{key}` (a site's key is the slug of its name, e.g. `main-site`; or give its Matomo id){}",
+                    context::did_you_mean(&close)
+                ));
+            }
+        }
+    }
+    match problems.as_slice() {
+        [] => Ok(wanted),
+        [one] => bail!("{one}"),
+        _ => bail!("{}", problems.join("; ")),
+    }
 }
 
 /// The baseline of an adoption: every violation `validate` will find in the imported

@@ -66,8 +66,12 @@ pub fn emit(text: &str) {
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
-        Command::Schema => {
-            emit(&crate::schema::schema_json());
+        Command::Schema(args) => {
+            emit(&if args.plan {
+                crate::render::json::plan_schema_json()
+            } else {
+                crate::schema::schema_json()
+            });
             Ok(Outcome::Success)
         }
         Command::Completions(args) => {

@@ -12,7 +12,7 @@ use crate::live::read;
 /// Runs `pin`.
 pub fn run(args: &PinArgs) -> anyhow::Result<Outcome> {
     let loaded = context::load_config(&args.config)?;
-    let client = context::client(&args.connection, Some(&loaded), 1)?;
+    let client = context::client(&args.connection, Some(&loaded))?;
     let runtime = context::runtime()?;
     let (_, listed) = runtime.block_on(read::read_sites(&client))?;
     let bindings = context::bind(&loaded.config, &listed)?;

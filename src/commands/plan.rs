@@ -15,7 +15,7 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
     check_output(&args.output)?;
     let loaded = context::load_config(&args.config)?;
     let desired = crate::policy::effective(&loaded.config);
-    context::check_site_filter(&desired, &args.sites)?;
+    let sites = context::site_keys(&desired, &args.sites)?;
     let mut requests = None;
     let plan = match &args.live_snapshot {
         Some(path) => {
@@ -29,22 +29,22 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
                     .unwrap_or_default(),
                 path.display()
             );
-            let bindings = context::bind_snapshot(&desired, &live, &args.sites, &retake)?;
+            let bindings = context::bind_snapshot(&desired, &live, &sites, &retake)?;
             context::build_plan(
                 &loaded,
                 &desired,
                 &live,
                 &bindings,
-                &args.sites,
+                &sites,
                 context::today(),
             )?
         }
         None => {
-            let client = context::client(&args.connection, Some(&loaded), args.parallelism)?;
+            let client = context::client(&args.connection, Some(&loaded))?;
             let runtime = context::runtime()?;
             let scope = Scope {
                 desired: &desired,
-                sites: &args.sites,
+                sites: &sites,
                 naive: args.naive_reads,
                 all_sites: false,
                 instance: false,
@@ -57,7 +57,7 @@ pub fn run(args: &PlanArgs, no_color: bool) -> anyhow::Result<Outcome> {
                 &desired,
                 &live,
                 &bindings,
-                &args.sites,
+                &sites,
                 context::today(),
             )?
         }

@@ -9,20 +9,12 @@ use crate::exit::Outcome;
 
 /// Runs `snapshot`.
 pub fn run(args: &SnapshotArgs) -> anyhow::Result<Outcome> {
-    let given = args.config.config.is_some()
-        || ["matoform.yaml", "matoform.yml", "matoform"]
-            .iter()
-            .any(|p| std::path::Path::new(p).exists());
-    let loaded = if given {
-        Some(context::load_config(&args.config)?)
-    } else {
-        None
-    };
+    let loaded = context::load_config_if_present(&args.config)?;
     let desired = loaded
         .as_ref()
         .map(|l| crate::policy::effective(&l.config))
         .unwrap_or_else(Config::default);
-    let client = context::client(&args.connection, loaded.as_ref(), 4)?;
+    let client = context::client(&args.connection, loaded.as_ref())?;
     let runtime = context::runtime()?;
     let scope = Scope {
         desired: &desired,

@@ -3,9 +3,9 @@
 use anyhow::{Context as _, bail};
 
 use super::context;
-use crate::cli::{SnippetArgs, SnippetFlavour};
+use crate::cli::SnippetArgs;
 use crate::exit::Outcome;
-use crate::snippet::{SnippetInput, html_from_instance, snippet};
+use crate::snippet::{Flavour, SnippetInput, html_from_instance, snippet};
 
 /// Runs `snippet`. The site id comes from the configuration (`id`), else from the live
 /// instance (binding by URL) unless `--offline`. For `--for html` without `--offline`,
@@ -38,7 +38,7 @@ pub fn run(args: &SnippetArgs) -> anyhow::Result<Outcome> {
             args.site
         ),
         None => {
-            let client = context::client(&args.connection, Some(&loaded), 1)?;
+            let client = context::client(&args.connection, Some(&loaded))?;
             let runtime = context::runtime()?;
             let (_, listed) = runtime.block_on(crate::live::read::read_sites(&client))?;
             online = Some((client, runtime));
@@ -60,7 +60,7 @@ pub fn run(args: &SnippetArgs) -> anyhow::Result<Outcome> {
         force_cookieless: privacy.and_then(|p| p.force_cookieless),
         do_not_track: true,
     };
-    let instance_code = if args.flavour == SnippetFlavour::Html && !args.offline {
+    let instance_code = if args.flavour == Flavour::Html && !args.offline {
         match instance_html(args, &loaded, online, &input) {
             Ok(code) => Some(code),
             Err(error) => {
@@ -89,7 +89,7 @@ fn instance_html(
     let (client, runtime) = match online {
         Some(pair) => pair,
         None => (
-            context::client(&args.connection, Some(loaded), 1)?,
+            context::client(&args.connection, Some(loaded))?,
             context::runtime()?,
         ),
     };

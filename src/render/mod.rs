@@ -11,7 +11,7 @@ mod view;
 
 pub use chat::chat;
 pub use findings::FindingsMode;
-pub use json::json;
+pub use json::{apply_report_json, json};
 pub use markdown::markdown;
 pub use text::text;
 

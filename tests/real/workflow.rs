@@ -56,6 +56,23 @@ fn drift_made_through_the_api_is_shown_then_repaired() {
         plan.last_line(),
         "Plan: 0 to create, 1 to update, 0 to delete."
     );
+    // The plan JSON of a real instance validates against schema/plan.schema.json.
+    let json = kit.run(
+        &work,
+        &[],
+        &["plan", "--format", "json", "--detailed-exitcode"],
+    );
+    expect_code(&json, 2);
+    let printed: serde_json::Value = serde_json::from_str(&json.stdout).expect("plan JSON");
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../schema/plan.schema.json")).expect("schema");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let problems: Vec<String> = validator
+        .iter_errors(&printed)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert_eq!(problems, Vec::<String>::new(), "{}", json.stdout);
+    assert_eq!(printed["summary"]["update"], 1, "{}", json.stdout);
     kit.apply_converges(&work, &[]);
     assert_matches(&kit, &parse(&yaml));
     kit.delete_sites_by_url(&[format!("https://{tag}.real.example")]);

@@ -11,10 +11,42 @@
 //! fake.fail_next("SitesManager.updateSite", 500, serde_json::json!({"result":"error","message":"boom"}));
 //! assert_eq!(fake.calls().len(), 0);
 //! ```
+//!
+//! ## Tracked data and reports
+//!
+//! A test records what visitors sent with [`FakeMatomo::track`] (or [`State::track`] on a
+//! seed). A [`Hit`] has the fields of `lib/track.py`'s hits file (`url`, `title`, `search`,
+//! `search_cat`, `event_category`/`_action`/`_name`, `download`, `link`, `dimensions`,
+//! `uid`, `visitor`, …), so a line of such a file parses into one with `serde_json`. Tracking
+//! applies the rules real Matomo applies when it stores a hit: excluded query parameters
+//! (the site's, the instance's, Matomo's session and campaign ones) are removed from URLs,
+//! search parameters become a site search where the site has site search on, hits of one
+//! visitor on one site form one visit (a `uid` gives its own visitor id).
+//!
+//! ```no_run
+//! use fake_matomo::{FakeMatomo, Hit, Seed};
+//! let fake = FakeMatomo::start(Seed::recorded());
+//! fake.track(1, &Hit::page("/newsletter?email=jean%40example.fr", "Newsletter").by("jean"))
+//!     .expect("site 1 exists");
+//! let search = Hit { search: Some("Jean Dupont".into()), ..Hit::page("/recherche", "Recherche") };
+//! fake.track(1, &search).expect("tracked");
+//! let line = r#"{"url": "/compte", "event_category": "Form", "event_action": "Send", "event_name": "a@b.fr"}"#;
+//! fake.track(1, &serde_json::from_str(line).expect("a hits-file line")).expect("tracked");
+//! // The visits as stored: fake.state().visits_of(1)
+//! ```
+//!
+//! The reports then answer over HTTP (alone or inside `API.getBulkRequest`) for any
+//! `period`/`date`, with `flat`, `expanded`, `filter_limit`, `filter_offset` and
+//! `filter_pattern`: `Actions.getPageUrls`, `getPageTitles`, `getSiteSearchKeywords`,
+//! `getSiteSearchCategories`, `getOutlinks`, `getDownloads`; `Events.getCategory`,
+//! `getAction`, `getName`; `UserId.getUsers`; `CustomDimensions.getCustomDimension`
+//! (`idDimension`); `Live.getLastVisitsDetails` (refused while the visits log is off; the
+//! reports keep the data). `tests/contract_reports.rs` compares them with the recordings.
 
 pub mod api;
 pub mod php;
 pub mod state;
+pub mod tracking;
 pub mod ui;
 
 pub use state::{
@@ -22,6 +54,7 @@ pub use state::{
     Retention, SECURE_ONLY_TOKEN, SUPERUSER_TOKEN, Seed, Site, SiteAnonymisation, State,
     TEAM_A_TOKEN, User, VIEWER_TOKEN, VersionMode,
 };
+pub use tracking::{ActionKind, Hit, TrackedAction, Visit};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
@@ -387,6 +420,12 @@ impl FakeMatomo {
     /// Mutate the state (drift, staleness between two commands).
     pub fn update(&self, f: impl FnOnce(&mut State)) {
         f(&mut lock(&self.inner.state));
+    }
+
+    /// Track one hit on `site` (see [`State::track`]): the reports (Actions, Events, UserId,
+    /// CustomDimensions, Live) then answer with it, for any period and date.
+    pub fn track(&self, site: u32, hit: &Hit) -> Result<(), String> {
+        lock(&self.inner.state).track(site, hit)
     }
 
     /// The log of calls so far (token redacted).

@@ -1,7 +1,14 @@
 //! The fake's state, in Matomo's own shapes (not matoform's), and the seeds that build it.
 
+use crate::tracking::Visit;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The global site-search keyword parameters while the option was never set.
+pub const DEFAULT_SEARCH_KEYWORDS: &str = "q,query,s,search,searchword,k,keyword,keywords";
+
+/// Matomo's recommended list of personal-data URL parameters (5.7's `matomo_recommended_pii`).
+const PII: &str = include_str!("assets/pii_params.txt");
 
 /// A seed is simply the initial state; it is (de)serialisable JSON, so a seed can be a file.
 pub type Seed = State;
@@ -437,6 +444,12 @@ pub struct State {
     /// log table; 5 in a stock install). A deactivated dimension keeps its slot.
     #[serde(default = "five")]
     pub custom_dimension_slots: u32,
+    /// Tracked visits per site (see [`State::track`]), oldest first.
+    #[serde(default)]
+    pub visits: BTreeMap<u32, Vec<Visit>>,
+    /// Next auto-increment visit id (`idvisit`, shared by all sites).
+    #[serde(default = "one_u32")]
+    pub next_visit_id: u32,
 }
 
 impl State {
@@ -450,6 +463,29 @@ impl State {
                 compliance_flag: true
             }
         ) && (c.all || c.config_controlled || site.is_some_and(|s| c.sites.contains(&s)))
+    }
+
+    /// The effective global query-parameter exclusions of 5.7 (the exclusion type, or the
+    /// recommended list while a CNIL policy is enforced on `site`).
+    pub fn effective_query_params(&self, site: Option<u32>) -> Vec<String> {
+        let kind = if self.cnil_enforced(site) {
+            "matomo_recommended_pii"
+        } else {
+            self.options.query_param_exclusion_type.as_str()
+        };
+        match kind {
+            "matomo_recommended_pii" => PII.trim().split(',').map(String::from).collect(),
+            "custom" => self
+                .options
+                .excluded_query_parameters_global
+                .clone()
+                .unwrap_or_default()
+                .split(',')
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// The raw-data retention the privacy page shows (`PrivacyManager::getPurgeDataSettings`):
@@ -470,6 +506,10 @@ fn five() -> u32 {
     5
 }
 
+fn one_u32() -> u32 {
+    1
+}
+
 fn thousand() -> usize {
     1000
 }
@@ -478,13 +518,16 @@ fn thousand() -> usize {
 pub fn default_plugins() -> BTreeSet<String> {
     [
         "API",
+        "Actions",
         "CoreAdminHome",
         "CorePluginsAdmin",
         "CustomDimensions",
+        "Events",
         "Goals",
         "Live",
         "PrivacyManager",
         "SitesManager",
+        "UserId",
         "UsersManager",
     ]
     .into_iter()
@@ -531,6 +574,8 @@ impl State {
             compliance: Compliance::default(),
             max_input_vars: 1000,
             custom_dimension_slots: 5,
+            visits: BTreeMap::new(),
+            next_visit_id: 1,
         }
     }
 

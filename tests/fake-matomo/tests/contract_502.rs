@@ -434,6 +434,7 @@ fn every_fixture_is_listed_once() {
         .iter()
         .chain(REPLAYED_LATER)
         .chain(REPLAYED_LIVE)
+        .chain(common::REPORT_RECORDINGS)
         .chain(SKIPPED.iter().map(|(f, _)| f))
     {
         assert!(listed.insert(*f), "{f} listed twice");

@@ -1,86 +1,9 @@
-//! Regressions found by the second review: each test failed before its fix, or pins a
-//! behaviour the review checked end to end (5.7 paths, import edge cases).
+//! `import` of unusual live data: sites sharing a URL, goals whose match attribute
+//! matoform cannot describe. The written configuration validates and plans empty.
 
 mod common;
 
 use common::*;
-use fake_matomo::VersionMode;
-
-const PASSWORD: (&str, &str) = ("MATOMO_PASSWORD", fake_matomo::ADMIN_PASSWORD);
-
-/// `instance.compliance_mode: cnil_v1` with a custom global query-parameter list (or a
-/// weaker privacy value) can never converge: Matomo 5.7 stores the write but answers its
-/// required value while the mode is enforced. `validate` (and so plan and apply) refuses it.
-#[test]
-fn compliance_mode_with_a_custom_global_list_is_refused() {
-    let work = Workdir::with_config(
-        r#"
-policy: { profile: none }
-instance:
-  privacy:
-    anonymize_referrer: exclude_query
-  exclusions:
-    query_parameters: [email, nom]
-  compliance_mode: cnil_v1
-"#,
-    );
-    let mut command = matoform(work.path(), None, None);
-    command.arg("validate");
-    let run = run(command);
-    expect_code(&run, 1);
-    assert!(
-        run.stderr.contains("matoform.yaml:7:5: instance.exclusions.query_parameters is a custom list: Matomo's cnil_v1 mode enforces its recommended personal-data list"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains(
-            "matoform.yaml:5:25: instance.privacy.anonymize_referrer is weaker than exclude_path"
-        ),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("2 problems found in"), "{}", run.stdout);
-}
-
-/// On Matomo 5.7, the instance section with compliance mode, privacy and the policy's
-/// default global list applies, and the plan made right after is empty.
-#[test]
-fn matomo_57_compliance_mode_applies_then_plans_empty() {
-    let fake = FakeMatomo::start(Seed::recorded_57().version(VersionMode::V5_7 {
-        compliance_flag: true,
-    }));
-    let work = Workdir::with_config(
-        r#"
-instance:
-  privacy:
-    anonymize_ip: { mask_bytes: 3 }
-  compliance_mode: cnil_v1
-sites:
-  main-site:
-    name: Main Site
-    urls: [https://main.example.com]
-    compliance_mode: cnil_v1
-"#,
-    );
-    let applied = run_env(
-        &work,
-        &fake,
-        SUPERUSER_TOKEN,
-        &[PASSWORD],
-        &["apply", "--auto-approve"],
-    );
-    expect_code(&applied, 0);
-    let again = run_env(
-        &work,
-        &fake,
-        SUPERUSER_TOKEN,
-        &[PASSWORD],
-        &["plan", "--detailed-exitcode"],
-    );
-    expect_code(&again, 0);
-    assert_eq!(again.last_line(), NO_CHANGES);
-}
 
 /// Two live sites with the same URL (Matomo allows it): `import --all` writes a
 /// configuration that validates (both sites are bound by id) and plans empty.
