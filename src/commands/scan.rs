@@ -18,8 +18,9 @@ use crate::scan::read::{self, Plugins, Target};
 /// `scan`.
 #[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
-    /// Configuration (optional): scan its sites, with its keys, waivers and baseline.
-    /// Without it, every site the token can view is scanned.
+    /// Configuration (optional; ./matoform.yaml or ./matoform/ when present): scan its
+    /// sites, with its keys, waivers and baseline. Without one, every site the token
+    /// can view is scanned.
     #[command(flatten)]
     pub config: ConfigArgs,
 
@@ -68,10 +69,6 @@ pub struct ScanArgs {
     #[arg(long)]
     pub detailed_exitcode: bool,
 
-    /// Requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 4)]
-    pub parallelism: usize,
-
     /// Connection.
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -80,11 +77,8 @@ pub struct ScanArgs {
 /// Runs `scan`.
 pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     check_args(args)?;
-    let loaded = match &args.config.config {
-        Some(_) => Some(context::load_config(&args.config)?),
-        None => None,
-    };
-    let client = context::client(&args.connection, loaded.as_ref(), args.parallelism)?;
+    let loaded = context::load_config_if_present(&args.config)?;
+    let client = context::client(&args.connection, loaded.as_ref())?;
     let runtime = context::runtime()?;
     let period = ReportPeriod {
         period: args.period.clone(),
