@@ -202,8 +202,7 @@ mod tests {
             config: Default::default(),
         };
         assert!(crate::policy::baseline::apply_baseline(Vec::new(), &baseline).is_empty());
-        let refreshed =
-            crate::policy::baseline::refresh(&baseline, &[], false, day("2026-06-01"));
+        let refreshed = crate::policy::baseline::refresh(&baseline, &[], false, day("2026-06-01"));
         assert_eq!(refreshed.baseline.violations, baseline.violations);
     }
 }

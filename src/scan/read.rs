@@ -131,9 +131,41 @@ pub async fn read(
             add(ReportKind::Visits, wire::last_visits(id, period), None);
         }
     }
-    let rows = usize::try_from(period.rows).unwrap_or(usize::MAX);
+    let searched = read_reports(client, &calls, &sources, period.rows, &mut out).await?;
+
+    // Site-search categories only where the keywords report has rows: Matomo records a
+    // category only with a keyword, so the other sites' category reports are empty.
+    let (calls, sources): (Vec<Call>, Vec<Source>) = searched
+        .into_iter()
+        .map(|source| {
+            let kind = ReportKind::SiteSearchCategories;
+            let call = wire::report(kind.method(), source.site_id, period, kind.flat());
+            (
+                call,
+                Source {
+                    report: kind,
+                    ..source
+                },
+            )
+        })
+        .unzip();
+    read_reports(client, &calls, &sources, period.rows, &mut out).await?;
+    Ok(out)
+}
+
+/// Reads the reports `calls` (of `sources`) in bulk and examines each as it arrives.
+/// Returns the sources of the site-search keyword reports that had rows.
+async fn read_reports(
+    client: &Client,
+    calls: &[Call],
+    sources: &[Source],
+    rows: u64,
+    out: &mut Read,
+) -> Result<Vec<Source>, MatomoError> {
+    let rows = usize::try_from(rows).unwrap_or(usize::MAX);
+    let mut searched = Vec::new();
     client
-        .bulk_each(&calls, |index, result| {
+        .bulk_each(calls, |index, result| {
             let source = &sources[index];
             let place = ReportRef {
                 site: source.site.clone(),
@@ -150,6 +182,9 @@ pub async fn read(
                         }
                         out.truncated.push(place);
                     }
+                    if source.report == ReportKind::SiteSearchKeywords && !table.is_empty() {
+                        searched.push(source.clone());
+                    }
                     out.findings.examine(source, &table);
                 }
                 Err(e) => {
@@ -163,7 +198,7 @@ pub async fn read(
             Ok(())
         })
         .await?;
-    Ok(out)
+    Ok(searched)
 }
 
 /// The rows of an answer, and how many rows (visits, for the visitor log) Matomo
@@ -353,8 +388,17 @@ mod tests {
         )
         .await
         .unwrap();
-        // 3 sites × (9 reports + User IDs + visitor log), in one request.
-        assert_eq!(log.lock().unwrap().len(), 1);
+        // 3 sites × (8 reports + User IDs + visitor log) in one request, then the
+        // site-search categories of the two sites whose keywords report has rows.
+        assert_eq!(log.lock().unwrap().len(), 2);
+        let categories = form(&log.lock().unwrap()[1]);
+        assert_eq!(
+            categories
+                .iter()
+                .filter(|(k, _)| k.starts_with("urls["))
+                .count(),
+            2
+        );
         let sent = form(&log.lock().unwrap()[0]);
         assert_eq!(
             get(&sent, "urls[0]"),
@@ -362,7 +406,7 @@ mod tests {
                 "method=Actions.getPageUrls&idSite=1&period=day&date=today&filter_limit=10001&flat=1"
             )
         );
-        assert_eq!(read.reports, 33, "{:?}", read.not_read);
+        assert_eq!(read.reports, 32, "{:?}", read.not_read);
         assert!(read.not_read.is_empty());
         assert!(read.truncated.is_empty());
         let emails: Vec<(u64, ReportKind)> = read

@@ -34,12 +34,12 @@ pub enum ReportKind {
 
 impl ReportKind {
     /// The reports read once per site (custom dimensions are read per dimension, User
-    /// IDs where the plugin is active).
+    /// IDs where the plugin is active, site-search categories where the keywords
+    /// report has rows).
     pub const PER_SITE: &'static [ReportKind] = &[
         ReportKind::PageUrls,
         ReportKind::PageTitles,
         ReportKind::SiteSearchKeywords,
-        ReportKind::SiteSearchCategories,
         ReportKind::Outlinks,
         ReportKind::Downloads,
         ReportKind::EventCategories,

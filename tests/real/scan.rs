@@ -159,7 +159,11 @@ fn scan_finds_each_kind_of_personal_data_where_it_was_tracked_and_nothing_on_ord
         ],
     );
     kit.delete_sites_by_url(&[pii_url, ordinary_url]);
-    assert_eq!(run.code, 3, "exit 3 on findings\n{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 3,
+        "exit 3 on findings\n{}\n{}",
+        run.stdout, run.stderr
+    );
     let scan: Value = serde_json::from_str(&run.stdout).expect("JSON");
     let found: BTreeSet<(String, String, String)> = scan["findings"]
         .as_array()
@@ -201,7 +205,9 @@ fn scan_finds_each_kind_of_personal_data_where_it_was_tracked_and_nothing_on_ord
         kit.version, run.stdout
     );
     assert!(
-        !found.iter().any(|(s, _, _)| *s == format!("site-{ordinary}")),
+        !found
+            .iter()
+            .any(|(s, _, _)| *s == format!("site-{ordinary}")),
         "nothing fires on ordinary data"
     );
     // No raw value in the output.
