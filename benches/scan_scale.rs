@@ -207,7 +207,10 @@ fn main() {
             m.findings
         );
         if m.code != 3 {
-            eprintln!("{n} sites: exit code {} (3 expected: e-mail addresses were tracked)", m.code);
+            eprintln!(
+                "{n} sites: exit code {} (3 expected: e-mail addresses were tracked)",
+                m.code
+            );
         }
         if *n == 1000 {
             assert!(

@@ -135,7 +135,11 @@ fn no_canary_is_printed_in_any_format_or_log_level_and_each_is_found() {
     .map(|args| (args.join(" "), scan(&work, &fake, args)))
     .collect();
     for (args, run) in &runs {
-        assert_eq!(run.code, 3, "scan {args}: exit {}\n{}", run.code, run.stderr);
+        assert_eq!(
+            run.code, 3,
+            "scan {args}: exit {}\n{}",
+            run.code, run.stderr
+        );
         for canary in canaries() {
             for part in canary.parts {
                 assert!(

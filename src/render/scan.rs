@@ -311,7 +311,7 @@ pub fn chat(scan: &Scan, options: &ScanOptions) -> String {
     let max = options.max_chars.unwrap_or(super::chat::MAX_CHARS);
     let mut out = String::new();
     if let Some(title) = &options.title {
-        let _ = writeln!(out, "**{}**\n", escape(title));
+        let _ = writeln!(out, "{}\n", escape(title));
     }
     let _ = writeln!(out, "{}", escape(&headline(scan)));
     let _ = writeln!(out, "**{}**", escape(&verdict(scan)));
