@@ -15,8 +15,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::desired::model::ComplianceMode;
-use crate::live::MatomoInfo;
-use crate::matomo::{Client, MatomoError};
+use crate::live::{MatomoInfo, SitePrivacyState};
+use crate::matomo::{Client, MatomoError, wire};
 use crate::plan::{Action, Change, Plan, Resource};
 
 /// What happened to one change.
@@ -175,6 +175,19 @@ async fn run_group(
     }
 }
 
+/// Writes a site's own privacy settings, the mask under this Matomo's parameter name.
+async fn set_site_privacy(
+    client: &Client,
+    info: &MatomoInfo,
+    id: u64,
+    privacy: &SitePrivacyState,
+) -> Result<(), MatomoError> {
+    let privacy = wire::SiteAnonymisation::from(privacy);
+    client
+        .set_site_privacy(&info.mask_parameter, id, &privacy)
+        .await
+}
+
 fn missing_site(change: &Change) -> MatomoError {
     MatomoError::Config(format!(
         "{}: the site does not exist yet (its creation failed or was not attempted)",
@@ -194,7 +207,7 @@ async fn execute(
         change.before.as_ref(),
     ) {
         (Action::Create, Some(Resource::Site(site)), _) => {
-            let id = client.add_site(site).await?;
+            let id = client.add_site(&wire::Site::from(&**site)).await?;
             *site_id = Some(id);
             if site.public_stats == Some(true) {
                 client.set_public_stats(id, true).await?;
@@ -205,7 +218,7 @@ async fn execute(
                     .await?;
             }
             if let Some(privacy) = site.privacy.as_ref().filter(|p| p.own) {
-                client.set_site_privacy(info, id, privacy).await?;
+                set_site_privacy(client, info, id, privacy).await?;
             }
             Ok(())
         }
@@ -219,7 +232,7 @@ async fn execute(
                     && !f.name.starts_with("privacy")
             });
             if core_changed {
-                client.update_site(&after).await?;
+                client.update_site(&wire::Site::from(&*after)).await?;
             }
             if after.public_stats != before.public_stats {
                 if let Some(public) = after.public_stats {
@@ -235,7 +248,7 @@ async fn execute(
             }
             if after.privacy != before.privacy {
                 if let Some(privacy) = &after.privacy {
-                    client.set_site_privacy(info, id, privacy).await?;
+                    set_site_privacy(client, info, id, privacy).await?;
                 }
             }
             Ok(())
@@ -243,11 +256,14 @@ async fn execute(
         (Action::Delete, _, Some(Resource::Site(site))) => client.delete_site(site.id).await,
         (Action::Create, Some(Resource::Goal(goal)), _) => {
             let id = site_id.ok_or_else(|| missing_site(change))?;
-            client.add_goal(id, goal).await.map(|_| ())
+            client
+                .add_goal(id, &wire::Goal::from(goal))
+                .await
+                .map(|_| ())
         }
         (Action::Update, Some(Resource::Goal(goal)), _) => {
             let id = site_id.ok_or_else(|| missing_site(change))?;
-            client.update_goal(id, goal).await
+            client.update_goal(id, &wire::Goal::from(goal)).await
         }
         (Action::Delete, None, Some(Resource::Goal(goal))) => {
             let id = site_id.ok_or_else(|| missing_site(change))?;
@@ -255,13 +271,25 @@ async fn execute(
         }
         (Action::Create, Some(Resource::CustomDimension(dim)), _) => {
             let id = site_id.ok_or_else(|| missing_site(change))?;
-            client.add_dimension(id, dim).await.map(|_| ())
+            client
+                .add_dimension(id, &wire::Dimension::from(dim))
+                .await
+                .map(|_| ())
         }
         (Action::Update | Action::Delete, Some(Resource::CustomDimension(dim)), _) => {
             let id = site_id.ok_or_else(|| missing_site(change))?;
-            client.update_dimension(id, dim).await
+            client
+                .update_dimension(id, &wire::Dimension::from(dim))
+                .await
         }
-        (_, Some(Resource::Privacy(privacy)), _) => client.set_privacy(info, privacy).await,
+        (_, Some(Resource::Privacy(privacy)), _) => {
+            client
+                .set_privacy(
+                    &info.mask_parameter,
+                    &wire::AnonymisationSettings::from(privacy),
+                )
+                .await
+        }
         (_, Some(Resource::Retention(retention)), before) => {
             // Only the parts that change: a part read from the admin pages but not
             // managed is kept as read, not written back.
@@ -274,13 +302,26 @@ async fn execute(
                     retention.reports = None;
                 }
             }
-            client.set_retention(&retention).await
+            let logs = retention.raw_data.as_ref().map(wire::DeleteLogs::from);
+            let reports = retention.reports.as_ref().map(wire::DeleteReports::from);
+            client.set_retention(logs.as_ref(), reports.as_ref()).await
         }
         (_, Some(Resource::GlobalExclusions(exclusions)), _) => {
-            client.set_global_exclusions(exclusions).await
+            // The setter follows the version detected for this run (5.2+).
+            client
+                .set_global_exclusions(Some(&info.version), &wire::ExclusionLists::from(exclusions))
+                .await
         }
-        (_, Some(Resource::VisitorLog(log)), _) => client.set_instance_visitor_log(log).await,
-        (_, Some(Resource::Defaults(defaults)), _) => client.set_defaults(defaults).await,
+        (_, Some(Resource::VisitorLog(log)), _) => {
+            client
+                .set_instance_visitor_log(log.disabled, log.profile_disabled)
+                .await
+        }
+        (_, Some(Resource::Defaults(defaults)), _) => {
+            client
+                .set_defaults(&defaults.timezone, &defaults.currency)
+                .await
+        }
         (_, Some(Resource::ComplianceMode(mode)), _) => {
             client
                 .set_compliance(None, *mode == ComplianceMode::CnilV1)

@@ -1,7 +1,7 @@
 //! Import: live state → configuration values (and YAML). Pure.
 //!
 //! The same conversion lets the policy judge live values the configuration does not
-//! manage ([`overlay`]) and lets `audit` judge a live instance with no configuration.
+//! manage ([`crate::policy::judged_state`]) and lets `audit` judge a live instance with no configuration.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -453,71 +453,6 @@ fn prune_equal(
     }
 }
 
-/// The configuration the policy judges during a plan: the desired values, and for
-/// what the configuration leaves out, the live values. `site_ids` maps configured
-/// site keys to their live ids. Goals, dimensions and lists are taken whole.
-pub fn overlay(
-    desired: &Config,
-    live: &LiveState,
-    site_ids: &BTreeMap<String, Option<u64>>,
-) -> Config {
-    let mut out = desired.clone();
-    for (key, site) in out.sites.iter_mut() {
-        let Some(live_site) = site_ids
-            .get(key)
-            .copied()
-            .flatten()
-            .and_then(|id| live.sites.get(&id))
-        else {
-            continue;
-        };
-        let base = serde_json::to_value(site_to_config(live_site)).unwrap_or_default();
-        let given = serde_json::to_value(&*site).unwrap_or_default();
-        if let Ok(merged) = serde_json::from_value(merge(given, base)) {
-            *site = merged;
-        }
-    }
-    if let Some(live_instance) = &live.instance {
-        let base = serde_json::to_value(instance_to_config(live_instance)).unwrap_or_default();
-        let given = out
-            .instance
-            .as_ref()
-            .map(|i| serde_json::to_value(i).unwrap_or_default())
-            .unwrap_or_else(|| serde_json::json!({}));
-        if let Ok(merged) = serde_json::from_value(merge(given, base)) {
-            out.instance = Some(merged);
-        }
-    }
-    out
-}
-
-/// Deep merge of JSON objects: `given` wins; `base` fills what `given` lacks.
-/// Arrays and the `goals` / `custom_dimensions` maps are taken whole.
-fn merge(given: serde_json::Value, base: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match (given, base) {
-        (Value::Object(mut g), Value::Object(b)) => {
-            for (key, base_value) in b {
-                match g.remove(&key) {
-                    None | Some(Value::Null) => {
-                        g.insert(key, base_value);
-                    }
-                    Some(given_value) => {
-                        let merged = if key == "goals" || key == "custom_dimensions" {
-                            given_value
-                        } else {
-                            merge(given_value, base_value)
-                        };
-                        g.insert(key, merged);
-                    }
-                }
-            }
-            Value::Object(g)
-        }
-        (given, _) => given,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,34 +473,5 @@ mod tests {
             ),
             ["site-5", "oeuvres", "site-7", "site-5-2"]
         );
-    }
-
-    #[test]
-    fn overlay_fills_only_what_the_configuration_leaves_out() {
-        let mut live = LiveState::default();
-        live.sites.insert(
-            7,
-            SiteState {
-                id: 7,
-                name: "Live".into(),
-                ecommerce: true,
-                urls: vec!["https://a.fr".into()],
-                ..Default::default()
-            },
-        );
-        let mut desired = Config::default();
-        desired.sites.insert(
-            "a".into(),
-            Site {
-                name: "Desired".into(),
-                urls: vec!["https://a.fr".into()],
-                ..Default::default()
-            },
-        );
-        let ids = BTreeMap::from([("a".to_string(), Some(7))]);
-        let merged = overlay(&desired, &live, &ids);
-        let site = &merged.sites["a"];
-        assert_eq!(site.name, "Desired");
-        assert_eq!(site.ecommerce, Some(true));
     }
 }

@@ -72,10 +72,10 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Outcome> {
     let report = crate::policy::audit(&config, &site_ids, &status, &baseline, context::today())
         .with_matomo_requirements(&requirements, &instance_requirements);
     let text = match args.format {
-        Format::Text => report.render_text(args.findings),
-        Format::Json => report.render_json(),
+        Format::Text => crate::render::audit::text(&report, args.findings),
+        Format::Json => crate::render::audit::json(&report),
         // Chat is refused above.
-        Format::Markdown | Format::Chat => report.render_markdown(args.findings),
+        Format::Markdown | Format::Chat => crate::render::audit::markdown(&report, args.findings),
     };
     super::emit(&text);
     Ok(if report.has_failures() {

@@ -525,7 +525,7 @@ pub fn build_plan(
         }
         anyhow::Error::from(Reported(format!("{} planning problem(s)", errors.len())))
     })?;
-    let judged = crate::import::overlay(desired, live, &bindings.sites);
+    let judged = policy::judged_state(desired, live, &bindings.sites)?;
     let mut findings = policy::evaluate(&judged, &loaded.baseline, today);
     if desired.instance.is_none() {
         // The instance is not managed here: its findings inform, they do not block.

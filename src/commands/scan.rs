@@ -86,7 +86,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
         rows: args.rows,
     };
     let (info, mut answers) = runtime
-        .block_on(client.detect_with(&[wire::sites_with_view(), wire::user_id_plugin()]))
+        .block_on(crate::live::read::detect_with(
+            &client,
+            &[wire::sites_with_view(), wire::user_id_plugin()],
+        ))
         .map_err(read::shown_error)?;
     let user_id = answers.pop().and_then(Result::ok);
     let listed = answers

@@ -50,7 +50,7 @@ pub fn print_findings(loaded: &Loaded, findings: &[crate::policy::Finding], mode
     let shown = findings::view(&all, mode, &|_| false, &|f| f.fix.as_str());
     for finding in &shown.full {
         let place = loaded
-            .locate_finding(finding)
+            .locate_setting(&finding.subject, finding.setting())
             .map(|l| format!("{l}: "))
             .unwrap_or_default();
         eprintln!(

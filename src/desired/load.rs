@@ -24,10 +24,10 @@ const SINGLE_SECTIONS: [&str; 5] = ["matomo", "policy", "instance", "prune", "ow
 /// configuration: the directory walk skips it, and it is read on its own into
 /// [`Loaded::baseline`], its problems reported with the configuration's.
 pub fn load(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
-    let baseline_path = crate::policy::baseline::path_for(path);
+    let baseline_path = super::baseline::path_for(path);
     let baseline = match std::fs::read_to_string(&baseline_path) {
-        Ok(text) => crate::policy::baseline::parse(&baseline_path, &text, path),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(crate::policy::Baseline {
+        Ok(text) => super::baseline::parse(&baseline_path, &text, path),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(super::baseline::Baseline {
             config: path.to_path_buf(),
             ..Default::default()
         }),

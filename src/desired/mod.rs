@@ -1,6 +1,7 @@
 //! Desired state: the YAML configuration, loaded from a file or a directory,
 //! checked against the JSON Schema and semantically, with every problem located.
 
+pub mod baseline;
 pub mod checks;
 pub mod load;
 pub mod model;
@@ -66,21 +67,21 @@ pub struct Loaded {
     /// The baseline found beside the configuration (`baseline.yaml`), else an empty
     /// one. It is not configuration: it is read on its own, never merged or
     /// schema-checked, and not part of the configuration digest.
-    pub baseline: crate::policy::Baseline,
+    pub baseline: baseline::Baseline,
 }
 
 impl Loaded {
-    /// Location of a policy finding: the setting its message names when the
-    /// configuration states it (`sites.blog.ecommerce` → the `ecommerce:` line), else
-    /// the nearest part of it that does (the site's key line), else its subject's.
-    pub fn locate_finding(&self, finding: &crate::policy::Finding) -> Option<&Location> {
-        let pointer = finding.setting().and_then(|setting| {
+    /// Location of a policy finding about `subject` (`site[key]`, `instance`…) whose
+    /// message names `setting` (`sites.blog.ecommerce`): the setting when the
+    /// configuration states it (the `ecommerce:` line), else the nearest part of it that
+    /// does (the site's key line), else its subject's.
+    pub fn locate_setting(&self, subject: &str, setting: Option<&str>) -> Option<&Location> {
+        let pointer = setting.and_then(|setting| {
             if let Some(rest) = setting.strip_prefix("instance") {
                 return Some(format!("/instance{}", rest.replace('.', "/")));
             }
             // The key may hold dots: take it from the subject, not from the message.
-            let key = finding
-                .subject
+            let key = subject
                 .strip_prefix("site[")
                 .and_then(|s| s.strip_suffix(']'))?;
             let rest = setting.strip_prefix(&format!("sites.{key}"))?;
@@ -88,7 +89,7 @@ impl Loaded {
         });
         match pointer {
             Some(pointer) => self.locate_pointer(&pointer),
-            None => self.locate(&finding.subject),
+            None => self.locate(subject),
         }
     }
 

@@ -19,6 +19,7 @@ use crate::live::{
     InstanceState, LiveState, PrivacyState, RawDataState, ReportsState, RetentionState,
     SitePrivacyState, SiteSearchState, SiteState, VisitorLogState,
 };
+use crate::matomo::codes::MatomoName as _;
 use crate::plan::{Action, Change, FieldChange, Resource, field_changes};
 
 pub mod stored;

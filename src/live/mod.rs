@@ -1,10 +1,14 @@
 //! Live state: what the Matomo instance holds, normalised into plain values.
 //!
-//! Reading goes through [`crate::matomo::Client`] (see [`read`]); everything else
+//! Reading drives [`crate::matomo::Client`] (see [`read`]: capability detection, sites,
+//! instance settings) and translates Matomo's wire shapes into these values (see
+//! [`translate`], which also gives apply the wire shapes to write); everything else
 //! (diff, policy, import, snapshots) works on these values. A snapshot is a
-//! [`LiveState`] written as versioned JSON.
+//! [`LiveState`] written as versioned JSON. This layer depends on `crate::matomo`,
+//! never the other way round.
 
 pub mod read;
+pub mod translate;
 
 use std::collections::BTreeMap;
 

@@ -176,3 +176,25 @@ pub fn bulk_sub_request(call: &Call) -> String {
     }
     query.encode()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_body_puts_fixed_fields_and_token_first_and_never_repeats_a_key() {
+        let call = Call::for_site("SitesManager.getSiteFromId", 1)
+            .with("format", "xml")
+            .with("filter_limit", "5");
+        let body = request_body(&call, Some(&Secret::new("abc123")));
+        assert_eq!(
+            body,
+            "module=API&method=SitesManager.getSiteFromId&format=xml&token_auth=abc123&filter_limit=5&idSite=1"
+        );
+        let body = request_body(&Call::new("API.getMatomoVersion"), None);
+        assert_eq!(
+            body,
+            "module=API&method=API.getMatomoVersion&format=json&filter_limit=-1"
+        );
+    }
+}

@@ -22,18 +22,20 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::client::{http_builder, redirect_target};
-use super::{Client, Secret, wire};
+use super::client::{http_builder, post_form, redirect_target};
+use super::codes::FromMatomoName as _;
+use super::redact::{scrub_url_password, transport_detail};
+use super::wire::{self, AnonymisationSettings, DataDeletion, DeleteLogs, DeleteReports};
+use super::{Client, Secret};
 use crate::desired::model::{ReferrerAnonymisation, ReportsKeep};
-use crate::live::{PrivacyState, RawDataState, ReportsState, RetentionState};
 
 /// What the admin pages gave. A part is `None` when it could not be read (warned).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AdminPages {
-    /// Privacy settings (the privacy page and the opt-out page's Do Not Track).
-    pub privacy: Option<PrivacyState>,
-    /// Retention settings (raw data and report deletion).
-    pub retention: Option<RetentionState>,
+    /// Anonymisation settings (the privacy page and the opt-out page's Do Not Track).
+    pub privacy: Option<AnonymisationSettings>,
+    /// Data deletion settings (raw data and reports).
+    pub retention: Option<DataDeletion>,
 }
 
 /// The `vue-entry` of the privacy settings page.
@@ -141,17 +143,10 @@ impl Session {
             .append_pair("form_password", password.expose())
             .append_pair("form_nonce", &nonce)
             .finish();
-        let response = session
-            .http
-            .post(&login_url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body)
+        let response = post_form(&session.http, &login_url, body)
             .send()
             .await
-            .map_err(|e| transport(&e))?;
+            .map_err(|e| session.transport_error(&e))?;
         let status = response.status();
         if matches!(status.as_u16(), 301..=303) {
             return Ok(session);
@@ -177,7 +172,12 @@ impl Session {
     /// why not. A redirect is not followed; the message names its target (without
     /// password or query).
     async fn get(&self, url: &str, what: &str) -> Result<String, String> {
-        let response = self.http.get(url).send().await.map_err(|e| transport(&e))?;
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
         let status = response.status();
         if status.is_redirection() {
             return Err(format!(
@@ -189,7 +189,13 @@ impl Session {
         if status.as_u16() != 200 {
             return Err(format!("{what} answered HTTP {}", status.as_u16()));
         }
-        response.text().await.map_err(|e| transport(&e))
+        response.text().await.map_err(|e| self.transport_error(&e))
+    }
+
+    /// A transport error's text without the password of MATOMO_URL's `user:password@`
+    /// part (reqwest names the URL it failed on), as the API client shows them.
+    fn transport_error(&self, error: &reqwest::Error) -> String {
+        scrub_url_password(&transport_detail(error), &self.endpoint)
     }
 
     /// The props of `entry` on the admin page `action`.
@@ -208,18 +214,6 @@ impl Session {
         }
         Ok(props)
     }
-}
-
-/// A transport error, without the request body (the URL carries no secret).
-fn transport(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// The value of the login form's `form_nonce` field: Matomo's nonce is hexadecimal; the
@@ -331,7 +325,7 @@ fn flag(props: &Props, name: &str) -> Result<bool, String> {
 
 /// The privacy settings of the privacy settings page, Do Not Track left `false` (it is
 /// on the opt-out page).
-pub fn privacy_from_props(props: &Props) -> Result<PrivacyState, String> {
+pub fn privacy_from_props(props: &Props) -> Result<AnonymisationSettings, String> {
     let mask =
         wire::u64_of(&props.json("mask-length")?).map_err(|e| format!("mask-length: {}", e.0))?;
     let referrer = match props.json("anonymize-referrer")? {
@@ -347,7 +341,7 @@ pub fn privacy_from_props(props: &Props) -> Result<PrivacyState, String> {
     if !["", "exclude_query", "exclude_path", "exclude_all"].contains(&referrer.as_str()) {
         return Err(format!("anonymize-referrer: unknown value {referrer:?}"));
     }
-    Ok(PrivacyState {
+    Ok(AnonymisationSettings {
         anonymize_ip_enabled: flag(props, "anonymize-ip-enabled")?,
         mask_bytes: u8::try_from(mask).map_err(|_| format!("mask-length: {mask} is too large"))?,
         use_for_enrichment: flag(props, "use-anonymized-ip-for-visit-enrichment")?,
@@ -361,7 +355,7 @@ pub fn privacy_from_props(props: &Props) -> Result<PrivacyState, String> {
 }
 
 /// The retention settings of the privacy settings page (`delete-data.config`).
-pub fn retention_from_props(props: &Props) -> Result<RetentionState, String> {
+pub fn retention_from_props(props: &Props) -> Result<DataDeletion, String> {
     let data = props.json("delete-data")?;
     let config = data.get("config").filter(|c| c.is_object()).ok_or(
         "delete-data has no config object (is the data deletion disabled in config.ini.php?)",
@@ -376,12 +370,12 @@ pub fn retention_from_props(props: &Props) -> Result<RetentionState, String> {
         let n = wire::u64_of(field(name)?).map_err(|e| format!("{name}: {}", e.0))?;
         u32::try_from(n).map_err(|_| format!("{name}: {n} is too large"))
     };
-    Ok(RetentionState {
-        raw_data: Some(RawDataState {
+    Ok(DataDeletion {
+        logs: DeleteLogs {
             delete: on("delete_logs_enable")?,
             older_than_days: number("delete_logs_older_than")?,
-        }),
-        reports: Some(ReportsState {
+        },
+        reports: DeleteReports {
             delete: on("delete_reports_enable")?,
             older_than_months: number("delete_reports_older_than")?,
             keep: ReportsKeep {
@@ -393,7 +387,7 @@ pub fn retention_from_props(props: &Props) -> Result<RetentionState, String> {
                 range: on("delete_reports_keep_range_reports")?,
                 segments: on("delete_reports_keep_segment_reports")?,
             },
-        }),
+        },
     })
 }
 
@@ -463,20 +457,20 @@ mod tests {
         let props = settings("initial");
         assert_eq!(
             privacy_from_props(&props).unwrap(),
-            PrivacyState {
+            AnonymisationSettings {
                 anonymize_ip_enabled: true,
                 mask_bytes: 2,
-                ..PrivacyState::default()
+                ..AnonymisationSettings::default()
             }
         );
         assert_eq!(
             retention_from_props(&props).unwrap(),
-            RetentionState {
-                raw_data: Some(RawDataState {
+            DataDeletion {
+                logs: DeleteLogs {
                     delete: false,
                     older_than_days: 180
-                }),
-                reports: Some(ReportsState {
+                },
+                reports: DeleteReports {
                     delete: false,
                     older_than_months: 12,
                     keep: ReportsKeep {
@@ -485,7 +479,7 @@ mod tests {
                         year: true,
                         ..ReportsKeep::default()
                     }
-                }),
+                },
             }
         );
     }
@@ -496,7 +490,7 @@ mod tests {
             privacy_from_props(&settings("after_setAnonymizeIpSettings_all_params")).unwrap();
         assert_eq!(
             privacy,
-            PrivacyState {
+            AnonymisationSettings {
                 anonymize_ip_enabled: true,
                 mask_bytes: 3,
                 use_for_enrichment: true,
@@ -505,13 +499,13 @@ mod tests {
                 anonymize_referrer: ReferrerAnonymisation::ExcludePath,
                 force_cookieless: false,
                 do_not_track: false,
-                ..PrivacyState::default()
+                ..AnonymisationSettings::default()
             }
         );
         let retention = retention_from_props(&settings("after_delete_settings")).unwrap();
-        let raw = retention.raw_data.unwrap();
+        let raw = retention.logs;
         assert!(raw.delete && raw.older_than_days == 1);
-        let reports = retention.reports.unwrap();
+        let reports = retention.reports;
         assert!(reports.delete && reports.older_than_months == 2);
         assert!(reports.keep.week && reports.keep.segments && !reports.keep.day);
     }

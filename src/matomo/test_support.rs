@@ -166,3 +166,49 @@ pub fn form(logged: &str) -> Vec<(String, String)> {
 pub fn get<'a>(form: &'a [(String, String)], key: &str) -> Option<&'a str> {
     form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
+
+/// The token the unit tests' clients send (never to be found in an error or a log).
+pub const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
+/// A client configuration for a test server at `url`: [`TOKEN`], 1 ms between retries,
+/// requests cut after 500 ms.
+pub fn config(url: &str) -> crate::matomo::ClientConfig {
+    let mut config = crate::matomo::ClientConfig::new(url);
+    config.token = Some(crate::matomo::Secret::new(TOKEN));
+    config.retry_delay = std::time::Duration::from_millis(1);
+    config.request_timeout = std::time::Duration::from_millis(500);
+    config
+}
+
+/// `n` read calls `SitesManager.getSiteFromId`, for sites 1 to `n`.
+pub fn sub_calls(n: usize) -> Vec<crate::matomo::Call> {
+    (1..=n as u64)
+        .map(|id| crate::matomo::Call::for_site("SitesManager.getSiteFromId", id))
+        .collect()
+}
+
+/// The recorded answer `name` of Matomo 5.0.2.
+pub fn v502(name: &str) -> Value {
+    body(&recording("5.0.2", name))
+}
+
+/// The recorded answer `name` of Matomo 5.7.
+pub fn v57(name: &str) -> Value {
+    body(&recording("5.7", name))
+}
+
+/// The answer to an `API.getBulkRequest` form `body`: `answer` of each sub-request
+/// (form-decoded), in order, as one JSON list.
+pub fn bulk_reply(body: &str, answer: impl Fn(&[(String, String)]) -> Value) -> Reply {
+    let items: Vec<Value> = form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .filter(|(key, _)| key.starts_with("urls["))
+        .map(|(_, sub)| {
+            let sub: Vec<(String, String)> = form_urlencoded::parse(sub.as_bytes())
+                .into_owned()
+                .collect();
+            answer(&sub)
+        })
+        .collect();
+    Reply::json(200, Value::Array(items).to_string())
+}

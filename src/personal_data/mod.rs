@@ -3,7 +3,8 @@
 //! defaults), `validate`, the wire encoder (Matomo's recommended exclusion type), the
 //! tracking snippets and the report scan all read it from here.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::LazyLock;
 
 /// Matomo's recommended personal-data query parameters, one a line (`#` starts a comment).
 const MATOMO_RECOMMENDED: &str = include_str!("matomo_recommended.txt");
@@ -23,8 +24,22 @@ pub fn is_matomo_recommended(list: &[String]) -> bool {
 
 /// True when `name` (case-insensitive) is on Matomo's recommended personal-data list.
 pub fn is_on_matomo_list(name: &str) -> bool {
+    static LIST: LazyLock<HashSet<String>> =
+        LazyLock::new(|| recommended_lines().map(str::to_lowercase).collect());
+    LIST.contains(&name.trim().to_lowercase())
+}
+
+/// Names on Matomo's recommended list that say nothing personal by themselves: a value
+/// there is an ordinary identifier of a page or a campaign (`/article?id=42`,
+/// `?via=newsletter`, `?domain=service-public.fr`), so the scan does not report it
+/// (excluding the list still drops them, as Matomo's compliance mode asks).
+const NOT_PERSONAL_BY_THEMSELVES: &[&str] = &["id", "domain", "via", "website", "company", "exp"];
+
+/// True when `name` is on Matomo's recommended personal-data list and names personal
+/// data by itself (see [`NOT_PERSONAL_BY_THEMSELVES`]).
+pub fn is_personal_parameter(name: &str) -> bool {
     let lower = name.trim().to_lowercase();
-    recommended_lines().any(|line| line.eq_ignore_ascii_case(&lower))
+    is_on_matomo_list(&lower) && !NOT_PERSONAL_BY_THEMSELVES.contains(&lower.as_str())
 }
 
 fn recommended_lines() -> impl Iterator<Item = &'static str> {
@@ -119,8 +134,14 @@ const SECRET_NAME_PARTS: &[&str] = &[
 
 /// True when a query parameter's name looks like a token, key or password
 /// (`token`, `token_auth`, `access_token`, `api_key`, `password`, `sessionid`…).
+/// `author` (a blog's author filter) contains `auth` but names no secret; `authorization`
+/// does.
 pub fn is_secret_parameter(name: &str) -> bool {
     let lower = name.trim().to_lowercase();
+    let lower = match lower.strip_prefix("author") {
+        Some(rest) if !rest.starts_with("iz") && !rest.starts_with("is") => rest.to_owned(),
+        _ => lower,
+    };
     lower == "key"
         || lower == "pass"
         || lower == "pwd"
@@ -230,10 +251,20 @@ mod tests {
             "password",
             "sessionid",
             "key",
+            "authorization",
+            "author_token",
         ] {
             assert!(is_secret_parameter(name), "{name}");
         }
-        for name in ["page", "q", "category", "utm_source", "id"] {
+        for name in [
+            "page",
+            "q",
+            "category",
+            "utm_source",
+            "id",
+            "author",
+            "authors",
+        ] {
             assert!(!is_secret_parameter(name), "{name}");
         }
         assert!(is_name_parameter("Prenom"));

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use crate::desired::model::{Config, Waiver, WaiverSites, glob_match, is_pattern};
 
 use super::Finding;
-use super::rules::rule;
+use super::rules::{WAIVER_EXPIRED, WAIVER_UNKNOWN_RULE, WAIVER_UNUSED, rule};
 
 /// Applies the waivers of `config` to `findings` as of `today`, and appends the
 /// waivers' own findings.
@@ -33,16 +33,11 @@ pub fn apply_waivers(
         let subject = format!("waiver[{index}]");
         let known = waiver.rule.starts_with("cnil.") && rule(&waiver.rule).is_some();
         if !known {
-            extra.push(meta(
-                "policy.waiver-unknown-rule",
-                &subject,
-                unknown_message(waiver),
-            ));
+            extra.push(WAIVER_UNKNOWN_RULE.finding(&subject, unknown_message(waiver)));
             continue;
         }
         if let Some(expires) = waiver.expires.filter(|e| *e < today) {
-            extra.push(meta(
-                "policy.waiver-expired",
+            extra.push(WAIVER_EXPIRED.finding(
                 &subject,
                 format!(
                     "the waiver of {} for {} expired on {expires}: its violations count again",
@@ -55,8 +50,7 @@ pub fn apply_waivers(
         if let WaiverSites::Keys(keys) = &waiver.sites {
             for pattern in keys.iter().filter(|k| is_pattern(k)) {
                 if !config.sites.keys().any(|key| glob_match(pattern, key)) {
-                    extra.push(meta(
-                        "policy.waiver-unused",
+                    extra.push(WAIVER_UNUSED.finding(
                         &subject,
                         format!(
                             "the waiver of {}: the pattern `{pattern}` matches no site",
@@ -72,8 +66,7 @@ pub fn apply_waivers(
             finding.waived.get_or_insert_with(|| waiver.reason.clone());
         }
         if !matched {
-            extra.push(meta(
-                "policy.waiver-unused",
+            extra.push(WAIVER_UNUSED.finding(
                 &subject,
                 format!(
                     "the waiver of {} for {} matches no violation",
@@ -133,22 +126,6 @@ fn unknown_message(waiver: &Waiver) -> String {
         "the waiver names rule {}, which is not a policy rule{suggestion}",
         waiver.rule
     )
-}
-
-fn meta(id: &str, subject: &str, message: String) -> Finding {
-    match rule(id) {
-        Some(rule) => rule.finding(subject, message),
-        None => Finding {
-            rule: id.to_owned(),
-            severity: super::Severity::Warning,
-            subject: subject.to_owned(),
-            message,
-            fix: String::new(),
-            source: String::new(),
-            waived: None,
-            known: None,
-        },
-    }
 }
 
 #[cfg(test)]

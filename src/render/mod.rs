@@ -1,6 +1,7 @@
 //! Rendering: pure functions of a [`Plan`] (and of an audit report) to text, JSON,
 //! Markdown and chat messages. Renderers decide nothing; they show what the plan holds.
 
+pub mod audit;
 pub mod chat;
 pub mod findings;
 pub mod json;
