@@ -11,6 +11,7 @@ use crate::desired::model::{
     Retention, Site, SiteExclusions, SitePrivacy, SiteSearch, VisitorLog,
 };
 use crate::live::{DimensionState, GoalState, InstanceState, LiveState, SiteState};
+use crate::matomo::codes::match_attribute;
 
 /// A readable, stable configuration key from a name: lower-case ASCII letters,
 /// digits and dashes (accents folded), never empty.
@@ -236,7 +237,14 @@ pub fn unrepresentable_goal(goal: &GoalState) -> Option<String> {
                 "{what} has the match attribute `visit_nb_pageviews`, which Matomo matches like a URL containing the pattern"
             ));
         }
-        _ => {}
+        MatchAttribute::Url
+        | MatchAttribute::Title
+        | MatchAttribute::File
+        | MatchAttribute::ExternalWebsite
+        | MatchAttribute::EventAction
+        | MatchAttribute::EventCategory
+        | MatchAttribute::EventName
+        | MatchAttribute::VisitDuration => {}
     }
     let Ok(pattern_type) =
         serde_json::from_value::<PatternType>(serde_json::Value::String(goal.pattern_type.clone()))
@@ -283,11 +291,6 @@ pub fn site_notes(live: &LiveState) -> Vec<(String, String)> {
                 .collect::<Vec<_>>()
         })
         .collect()
-}
-
-/// Parses a goal match attribute Matomo stores (it does not validate them).
-pub fn match_attribute(value: &str) -> Option<MatchAttribute> {
-    serde_json::from_value(serde_json::Value::String(value.to_string())).ok()
 }
 
 fn goal_to_config(goal: &GoalState) -> Goal {

@@ -1,8 +1,15 @@
 //! matoform: Matomo configuration as code.
 //!
-//! Pipeline: [`desired`] (YAML → model, validated) → [`policy`] (compliant defaults,
-//! rules, waivers) → [`live`] (read through [`matomo::Client`]) → [`diff`] (→ [`plan::Plan`])
-//! → [`render`] (text, JSON, Markdown) → [`apply`].
+//! Pipeline: [`desired`] (YAML → model, validated) → [`policy`] (compliant defaults;
+//! rules judged on desired plus live values; waivers, baseline) → [`live`] (read through
+//! [`matomo::Client`], the only code that speaks HTTP) → [`diff`] (→ [`plan::Plan`]) →
+//! [`render`] (text, JSON, Markdown, chat) → [`apply`].
+//!
+//! Beside it: [`personal_data`], the one vocabulary of names that carry personal data
+//! (read by the policy, `validate`, the wire encoder, the [`snippet`] and the scan);
+//! [`scan`], personal data found in what Matomo has already collected; [`import`],
+//! live state → configuration. [`cli`] and [`commands`] are the command line, [`exit`]
+//! its exit codes.
 
 pub mod apply;
 pub mod cli;

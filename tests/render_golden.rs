@@ -12,7 +12,8 @@ use matoform::live::{
     SiteSearchState, SiteState, VisitorLogState,
 };
 use matoform::plan::{
-    Action, Change, PLAN_FORMAT_VERSION, Plan, PlanTarget, Resource, Summary, field_changes,
+    Action, Address, Change, PLAN_FORMAT_VERSION, Plan, PlanTarget, Resource, Summary,
+    field_changes,
 };
 use matoform::policy::{Finding, Severity};
 use matoform::render;
@@ -64,7 +65,7 @@ fn change(
 ) -> Change {
     let fields = field_changes(&inner(&before), &inner(&after));
     Change {
-        address: address.to_string(),
+        address: address.parse().expect("address"),
         action,
         site: site.map(|(key, _)| key.to_string()),
         site_id: site.and_then(|(_, id)| id),
@@ -351,7 +352,7 @@ fn representative_plan() -> Plan {
         },
     ];
 
-    let fingerprints: BTreeMap<String, String> = [
+    let fingerprints: BTreeMap<Address, String> = [
         (
             "instance.privacy",
             "8c1f0e5d2b7a4c9e6f3d1a0b5c8e7f2a9d4b6c1e3f5a7b9d0c2e4f6a8b1c3d5e",
@@ -375,7 +376,7 @@ fn representative_plan() -> Plan {
         ("site[mon-service]", "absent"),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .map(|(k, v)| (k.parse().expect("address"), v.to_string()))
     .collect();
 
     let mut plan = Plan {
@@ -540,10 +541,12 @@ fn markdown_of_a_long_plan_fits_in_a_comment() {
             let mut change = change.clone();
             let key = format!("site-{i:03}");
             let old = change.site.clone().expect("site key");
-            change.address =
-                change
-                    .address
-                    .replacen(&format!("site[{old}]"), &format!("site[{key}]"), 1);
+            change.address = change
+                .address
+                .to_string()
+                .replacen(&format!("site[{old}]"), &format!("site[{key}]"), 1)
+                .parse()
+                .expect("address");
             change.site = Some(key);
             plan.changes.push(change);
         }

@@ -11,7 +11,7 @@ use crate::apply::{ApplyOptions, Progress, Status};
 use crate::cli::{ApplyArgs, Format, ReportFormat};
 use crate::exit::{Outcome, Reported};
 use crate::live::MatomoInfo;
-use crate::plan::{Action, Change, PLAN_FORMAT_VERSION, Plan, Resource, safety};
+use crate::plan::{Action, Address, Change, PLAN_FORMAT_VERSION, Plan, Resource, safety};
 use crate::render;
 
 /// Runs `apply`.
@@ -216,13 +216,12 @@ fn check_saved(
         );
     }
     let mut moved = Vec::new();
-    let in_selection = |address: &str| {
+    // A site's objects: the site itself, its goals and its dimensions.
+    let in_selection = |address: &Address| {
         selected.is_empty()
-            || selected.iter().any(|key| {
-                address
-                    .strip_prefix(&format!("site[{key}]"))
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-            })
+            || address
+                .site_key()
+                .is_some_and(|key| selected.iter().any(|k| k == key))
     };
     for (address, fingerprint) in &saved.fingerprints {
         if !in_selection(address) {
@@ -230,7 +229,7 @@ fn check_saved(
         }
         match fresh.fingerprints.get(address) {
             Some(now) if now == fingerprint => {}
-            Some(_) => moved.push(address.clone()),
+            Some(_) => moved.push(address.to_string()),
             None => moved.push(format!("{address} (no longer read)")),
         }
     }
@@ -243,17 +242,32 @@ fn check_saved(
     Ok(())
 }
 
+/// Whether only a superuser may make this change. Every kind of object is named (no
+/// default): a new kind does not compile until someone decides.
 fn needs_superuser(change: &Change) -> bool {
-    match (
-        &change.action,
-        change.after.as_ref().or(change.before.as_ref()),
-    ) {
-        (Action::Create | Action::Delete, Some(Resource::Site(_))) => true,
-        (_, Some(Resource::Site(_) | Resource::Goal(_) | Resource::CustomDimension(_))) => change
+    // A site's group and compliance mode are superuser settings, even on a site the
+    // token administers.
+    let superuser_fields = || {
+        change
             .fields
             .iter()
-            .any(|f| f.name == "group" || f.name == "compliance_mode"),
-        _ => true,
+            .any(|f| f.name == "group" || f.name == "compliance_mode")
+    };
+    let Some(resource) = change.after.as_ref().or(change.before.as_ref()) else {
+        return true;
+    };
+    match resource {
+        Resource::Site(_) => match change.action {
+            Action::Create | Action::Delete => true,
+            Action::Update => superuser_fields(),
+        },
+        Resource::Goal(_) | Resource::CustomDimension(_) => superuser_fields(),
+        Resource::Privacy(_)
+        | Resource::Retention(_)
+        | Resource::GlobalExclusions(_)
+        | Resource::VisitorLog(_)
+        | Resource::Defaults(_)
+        | Resource::ComplianceMode(_) => true,
     }
 }
 
@@ -270,9 +284,9 @@ fn refuse_unsafe(plan: &Plan, info: &MatomoInfo, force: bool) -> anyhow::Result<
     let all = || plan.changes.iter().chain(plan.asserted.iter());
     // The retention setters and the instance visitor log (a plugin system setting)
     // need the user's password even with a token.
-    let need_password: Vec<&str> = all()
+    let need_password: Vec<String> = all()
         .filter(|c| needs_password(c))
-        .map(|c| c.address.as_str())
+        .map(|c| c.address.to_string())
         .collect();
     if !need_password.is_empty() && no_password() {
         problems.push(format!(
@@ -281,9 +295,9 @@ fn refuse_unsafe(plan: &Plan, info: &MatomoInfo, force: bool) -> anyhow::Result<
         ));
     }
     if !info.superuser {
-        let denied: Vec<&str> = all()
+        let denied: Vec<String> = all()
             .filter(|c| needs_superuser(c))
-            .map(|c| c.address.as_str())
+            .map(|c| c.address.to_string())
             .collect();
         if !denied.is_empty() {
             problems.push(format!(
@@ -323,12 +337,22 @@ fn progress(total: usize) -> Progress {
 
 /// Whether Matomo asks for the user's password to make this change: the retention
 /// setters, the instance visitor log (a plugin system setting), and the privacy
-/// setter while randomize_config_id is on (5.7).
+/// setter while randomize_config_id is on (5.7). Every kind of object is named (no
+/// default): a new kind does not compile until someone decides.
 fn needs_password(change: &Change) -> bool {
-    matches!(
-        &change.after,
-        Some(Resource::Retention(_) | Resource::VisitorLog(_))
-    ) || matches!(&change.after, Some(Resource::Privacy(p)) if p.randomize_config_id == Some(true))
+    match &change.after {
+        None => false,
+        Some(Resource::Retention(_) | Resource::VisitorLog(_)) => true,
+        Some(Resource::Privacy(privacy)) => privacy.randomize_config_id == Some(true),
+        Some(
+            Resource::Site(_)
+            | Resource::Goal(_)
+            | Resource::CustomDimension(_)
+            | Resource::GlobalExclusions(_)
+            | Resource::Defaults(_)
+            | Resource::ComplianceMode(_),
+        ) => false,
+    }
 }
 
 /// `MATOMO_PASSWORD` is unset or empty.
@@ -336,4 +360,124 @@ fn no_password() -> bool {
     std::env::var("MATOMO_PASSWORD")
         .map(|p| p.is_empty())
         .unwrap_or(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::GoalState;
+    use crate::plan::{FieldChange, InstanceSetting};
+
+    fn plan_with(fingerprints: &[(&str, &str)]) -> Plan {
+        Plan {
+            matomo: crate::plan::PlanTarget {
+                url: "https://matomo.example.org".into(),
+                version: "5.7.0".into(),
+            },
+            fingerprints: fingerprints
+                .iter()
+                .map(|(a, f)| (a.parse().expect("address"), f.to_string()))
+                .collect(),
+            ..Plan::default()
+        }
+    }
+
+    #[test]
+    fn a_saved_plan_is_stale_only_for_the_selected_sites_objects() {
+        let info = MatomoInfo {
+            url: "https://matomo.example.org/".into(),
+            ..MatomoInfo::default()
+        };
+        let saved = plan_with(&[
+            ("instance.privacy", "1"),
+            ("site[a]", "1"),
+            ("site[a].goal[x]", "1"),
+            ("site[ab]", "1"),
+            ("site[b].custom_dimension[#3]", "1"),
+        ]);
+        let fresh = plan_with(&[
+            ("instance.privacy", "2"),
+            ("site[a]", "1"),
+            ("site[a].goal[x]", "2"),
+            ("site[ab]", "2"),
+        ]);
+        let stale = |selected: &[&str]| {
+            let selected: Vec<String> = selected.iter().map(|s| s.to_string()).collect();
+            check_saved(&saved, &fresh, &info, &selected)
+                .map_err(|e| e.to_string())
+                .err()
+        };
+        assert_eq!(
+            stale(&["a"]).as_deref(),
+            Some(
+                "the plan is stale: site[a].goal[x] changed since the plan was made; run plan again"
+            )
+        );
+        assert_eq!(stale(&["c"]), None);
+        assert_eq!(
+            stale(&[]).as_deref(),
+            Some(
+                "the plan is stale: instance.privacy, site[a].goal[x], site[ab], site[b].custom_dimension[#3] (no longer read) changed since the plan was made; run plan again"
+            )
+        );
+    }
+
+    fn change(address: Address, action: Action, resource: Resource, fields: &[&str]) -> Change {
+        Change {
+            address,
+            action,
+            site: None,
+            site_id: None,
+            before: None,
+            after: Some(resource),
+            fields: fields
+                .iter()
+                .map(|name| FieldChange {
+                    name: name.to_string(),
+                    before: None,
+                    after: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_site_admin_may_change_sites_but_not_create_them_nor_touch_the_instance() {
+        let site = || Resource::Site(Box::default());
+        let a = Address::site("a");
+        assert!(!needs_superuser(&change(
+            a.clone(),
+            Action::Update,
+            site(),
+            &["name"]
+        )));
+        assert!(needs_superuser(&change(
+            a.clone(),
+            Action::Update,
+            site(),
+            &["group"]
+        )));
+        assert!(needs_superuser(&change(
+            a.clone(),
+            Action::Create,
+            site(),
+            &[]
+        )));
+        let goal = Address::Goal {
+            site: "a".into(),
+            goal: crate::plan::Ref::Key("x".into()),
+        };
+        assert!(!needs_superuser(&change(
+            goal,
+            Action::Create,
+            Resource::Goal(GoalState::default()),
+            &["name"]
+        )));
+        assert!(needs_superuser(&change(
+            Address::Instance(InstanceSetting::ComplianceMode),
+            Action::Update,
+            Resource::ComplianceMode(crate::desired::model::ComplianceMode::Off),
+            &[]
+        )));
+    }
 }

@@ -10,7 +10,7 @@ use crate::desired;
 use crate::exit::Outcome;
 use crate::policy::baseline::{self, Entry};
 use crate::policy::{self, Baseline};
-use crate::render::plural;
+use crate::render::{noun, plural};
 
 /// Runs `baseline`. Judges the configuration as `validate` does (after defaults, with
 /// its waivers), then rewrites `baseline.yaml` when an entry is removed or added. Prints
@@ -60,9 +60,9 @@ pub fn run(args: &BaselineArgs) -> anyhow::Result<Outcome> {
         out.push_str(&format!(
             "{} not in the baseline and {}: fix {}, or record {} with `matoform baseline -c {shown} --add`.\n",
             plural(blocking, "violation is", "violations are"),
-            if blocking == 1 { "blocks" } else { "block" },
-            if blocking == 1 { "it" } else { "them" },
-            if blocking == 1 { "it" } else { "them" },
+            noun(blocking, "blocks", "block"),
+            noun(blocking, "it", "them"),
+            noun(blocking, "it", "them"),
         ));
     }
     super::emit(&out);

@@ -25,9 +25,8 @@ pub fn load_config(args: &ConfigArgs) -> anyhow::Result<Loaded> {
                 eprintln!("{diagnostic}");
             }
             let message = format!(
-                "{} problem{} found in {}.",
-                diagnostics.len(),
-                if diagnostics.len() == 1 { "" } else { "s" },
+                "{} found in {}.",
+                crate::render::plural(diagnostics.len(), "problem", "problems"),
                 path.display()
             );
             eprintln!("{message}");

@@ -91,7 +91,7 @@ pub fn run(args: &PinArgs) -> anyhow::Result<Outcome> {
     report.push_str(&format!(
         "Pinned {}: commit the change, so that the next plan binds {} by id.\n",
         crate::render::plural(pins.len(), "site", "sites"),
-        if pins.len() == 1 { "it" } else { "them" }
+        crate::render::noun(pins.len(), "it", "them")
     ));
     super::emit(&report);
     Ok(Outcome::Success)

@@ -2,7 +2,9 @@
 //! stores and answers with. The desired model knows only its YAML spelling; the
 //! client, the live reads and the diff speak Matomo's through these traits.
 
-use crate::desired::model::{KeepUrlFragments, MatchAttribute, PatternType, ReferrerAnonymisation};
+use crate::desired::model::{
+    DimensionScope, KeepUrlFragments, MatchAttribute, PatternType, ReferrerAnonymisation,
+};
 
 /// A value Matomo names with a string.
 pub trait MatomoName: Copy {
@@ -85,6 +87,13 @@ impl MatomoName for MatchAttribute {
     }
 }
 
+/// A goal's match attribute from the name Matomo stores, `None` for a name matoform
+/// does not know: Matomo does not validate match attributes, so a goal created outside
+/// matoform can hold any string. Matomo's names are the YAML spellings (tested below).
+pub fn match_attribute(name: &str) -> Option<MatchAttribute> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+}
+
 impl MatomoName for PatternType {
     fn to_matomo(self) -> &'static str {
         match self {
@@ -92,6 +101,15 @@ impl MatomoName for PatternType {
             Self::Exact => "exact",
             Self::Regex => "regex",
             Self::GreaterThan => "greater_than",
+        }
+    }
+}
+
+impl MatomoName for DimensionScope {
+    fn to_matomo(self) -> &'static str {
+        match self {
+            Self::Visit => "visit",
+            Self::Action => "action",
         }
     }
 }
@@ -150,5 +168,24 @@ mod tests {
             yaml(PatternType::GreaterThan),
             PatternType::GreaterThan.to_matomo()
         );
+        assert_eq!(
+            yaml(DimensionScope::Action),
+            DimensionScope::Action.to_matomo()
+        );
+    }
+
+    #[test]
+    fn match_attributes_parse_from_their_names_and_unknown_ones_are_none() {
+        for attribute in [
+            MatchAttribute::Url,
+            MatchAttribute::ExternalWebsite,
+            MatchAttribute::Manually,
+            MatchAttribute::VisitDuration,
+            MatchAttribute::VisitNbPageviews,
+        ] {
+            assert_eq!(match_attribute(attribute.to_matomo()), Some(attribute));
+        }
+        assert_eq!(match_attribute("visit_nb_actions"), None);
+        assert_eq!(match_attribute("URL"), None);
     }
 }

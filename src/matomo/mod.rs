@@ -1,7 +1,8 @@
 //! The only place that speaks HTTP: Matomo's API client (transport, bulk reads, the
-//! setters), its wire encoding ([`Call`], [`calls`]) and decoding ([`wire`]), its error
-//! type, and the admin-page session. It knows Matomo's terms only: the live state and
-//! what a Matomo can do belong to the live layer (`src/live/`), which drives this client.
+//! setters), its wire encoding ([`Call`], [`calls`]) and decoding ([`wire`]), Matomo's
+//! codes for the desired model's enums ([`codes`]), its error type, and the admin-page
+//! [`session`]. It knows Matomo's terms only: the live state and what a Matomo can do
+//! belong to the live layer (`src/live/`), which drives this client.
 //!
 //! Transport rules (as recorded from real Matomo 5.0.2 and 5.7 in
 //! `tests/fixtures/matomo-<version>/`, whose `request.encoded_body` the unit tests

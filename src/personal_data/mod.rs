@@ -36,7 +36,7 @@ pub fn is_on_matomo_list(name: &str) -> bool {
 const NOT_PERSONAL_BY_THEMSELVES: &[&str] = &["id", "domain", "via", "website", "company", "exp"];
 
 /// True when `name` is on Matomo's recommended personal-data list and names personal
-/// data by itself (see [`NOT_PERSONAL_BY_THEMSELVES`]).
+/// data by itself (see `NOT_PERSONAL_BY_THEMSELVES`).
 pub fn is_personal_parameter(name: &str) -> bool {
     let lower = name.trim().to_lowercase();
     is_on_matomo_list(&lower) && !NOT_PERSONAL_BY_THEMSELVES.contains(&lower.as_str())

@@ -10,10 +10,12 @@
 //! - `update`: both present; `after` is the complete object to write;
 //! - `delete`: `before` is the object removed, `after` is `None`.
 
+pub mod address;
 pub mod fields;
 pub mod file;
 pub mod safety;
 
+pub use address::{Address, InstanceSetting, Ref};
 pub use fields::field_changes;
 
 use std::collections::BTreeMap;
@@ -73,7 +75,7 @@ pub struct Plan {
     /// Fingerprint (SHA-256 of canonical JSON) of each live object the plan read,
     /// by address; `absent` for an object that did not exist.
     #[serde(default)]
-    pub fingerprints: BTreeMap<String, String>,
+    pub fingerprints: BTreeMap<Address, String>,
     /// Non-policy warnings (unreadable settings, skipped objects…).
     #[serde(default)]
     pub warnings: Vec<String>,
@@ -142,7 +144,7 @@ pub enum Action {
 pub struct Change {
     /// Address: `site[key]`, `site[key].goal[key]`, `site[key].custom_dimension[key]`,
     /// `instance.privacy`, `instance.retention`, …
-    pub address: String,
+    pub address: Address,
     /// The action.
     pub action: Action,
     /// Key of the site the change belongs to (`None` for instance settings).
@@ -224,8 +226,8 @@ impl Plan {
 
     /// Moves the `fix` and `source` that findings share with the first finding of their
     /// rule into [`Plan::rules`], leaving them empty on the findings (a finding whose
-    /// fix or source differs keeps its own). Nothing is lost: [`Plan::fix_of`] and
-    /// [`Plan::source_of`] give them back.
+    /// fix or source differs keeps its own). Nothing is lost: [`Plan::fix_of`] gives
+    /// the fix back, `rules` the source.
     pub fn index_rules(&mut self) {
         for finding in &mut self.findings {
             if finding.fix.is_empty() && finding.source.is_empty() {
@@ -256,26 +258,15 @@ impl Plan {
         }
     }
 
-    /// The source of a finding: its own, else its rule's.
-    pub fn source_of<'a>(&'a self, finding: &'a Finding) -> &'a str {
-        if finding.source.is_empty() {
-            self.rules
-                .get(&finding.rule)
-                .map_or("", |note| note.source.as_str())
-        } else {
-            &finding.source
-        }
-    }
-
     /// Sorts changes deterministically: deletes, creates, updates; then by address.
     pub fn sort(&mut self) {
         self.changes.sort_by(|a, b| {
             a.action
                 .cmp(&b.action)
-                .then_with(|| address_order(&a.address, &b.address))
+                .then_with(|| address_order(&a.address.to_string(), &b.address.to_string()))
         });
         self.asserted
-            .sort_by(|a, b| address_order(&a.address, &b.address));
+            .sort_by(|a, b| address_order(&a.address.to_string(), &b.address.to_string()));
     }
 }
 

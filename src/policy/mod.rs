@@ -1,5 +1,9 @@
 //! Policy: the CNIL consent-exemption profile. Fills compliant defaults into the
-//! desired state, evaluates rules, applies waivers. Pure: values in, values out.
+//! desired state ([`defaults`]), builds the state a plan judges from desired plus live
+//! values ([`judged`]), evaluates the rules ([`rules`], with what Matomo's `cnil_v1`
+//! mode enforces: [`enforced`]), applies waivers and the baseline, and builds the
+//! [`audit`](mod@audit) report (with Matomo's own requirement list: [`matomo_requirements`]). Pure:
+//! values in, values out.
 
 pub mod audit;
 pub mod baseline;

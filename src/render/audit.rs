@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::findings::{self, FindingsMode, Status};
-use super::noun as plural;
+use super::plural;
+use super::view::rule_group_line_counting;
 use crate::policy::audit::{AuditReport, SiteAuditRow};
 use crate::policy::matomo_requirements::mapping;
 use crate::policy::{Finding, Severity};
@@ -159,7 +160,7 @@ fn summary(report: &AuditReport) -> String {
         String::new()
     };
     format!(
-        "Audit: {} of {} sites compliant; {errors} {}, {warnings} {}, {waived} waived{known}.",
+        "Audit: {} of {} sites compliant; {}, {}, {waived} waived{known}.",
         compliant_sites(report),
         report.rows.len(),
         plural(errors, "error", "errors"),
@@ -340,21 +341,7 @@ fn describe_part(part: &str) -> &str {
 
 /// `1000 errors: a, b, c and 997 more`, or `3 waived`.
 fn group_line(group: &findings::RuleGroup<'_>, examples: bool) -> String {
-    let n = group.findings.len();
-    let counted = match group.status {
-        Status::Violation => format!("{n} {}", plural(n, "error", "errors")),
-        Status::Warning => format!("{n} {}", plural(n, "warning", "warnings")),
-        Status::Waived => format!("{n} waived"),
-        Status::Known => format!("{n} known"),
-    };
-    if !examples {
-        return counted;
-    }
-    let mut line = format!("{counted}: {}", group.examples().join(", "));
-    if group.more() > 0 {
-        let _ = write!(line, " and {} more", group.more());
-    }
-    line
+    rule_group_line_counting(group, examples, ("error", "errors"))
 }
 
 fn status(compliant: bool) -> &'static str {

@@ -7,7 +7,7 @@
 use crate::plan::{Change, Plan};
 use crate::render::findings::Status;
 use crate::render::view::{self, Mark};
-use crate::render::{Options, plural};
+use crate::render::{Options, noun, plural};
 
 /// Default upper bound of a message, in bytes (so in characters too): under
 /// Mattermost's default post limit of 16,383 characters (Slack's is larger).
@@ -128,7 +128,7 @@ pub fn chat(plan: &Plan, options: &Options) -> String {
             .map(|c| {
                 format!(
                     "{} ({})",
-                    code(&c.address),
+                    code(&c.address.to_string()),
                     plural(c.fields.len(), "setting", "settings")
                 )
             })
@@ -191,7 +191,7 @@ pub fn chat(plan: &Plan, options: &Options) -> String {
             let n = left.len();
             out.push_str(&format!(
                 "- …and {n} more {} (in {}): run `matoform plan` for the whole plan\n",
-                if n == 1 { "change" } else { "changes" },
+                noun(n, "change", "changes"),
                 places.join(" and ")
             ));
         }
@@ -214,10 +214,9 @@ pub fn webhook_payload(text: &str) -> String {
 fn change_line(change: &Change) -> String {
     let mark = Mark::of_action(change.action).symbol();
     let title = view::change_title(change);
-    let notes = title
-        .strip_prefix(change.address.as_str())
-        .unwrap_or_default();
-    let mut line = format!("- {mark} {}{}", code(&change.address), escape(notes));
+    let address = change.address.to_string();
+    let notes = title.strip_prefix(address.as_str()).unwrap_or_default();
+    let mut line = format!("- {mark} {}{}", code(&address), escape(notes));
     let names: Vec<&str> = change.fields.iter().map(|f| f.name.as_str()).collect();
     if !names.is_empty() && change.action == crate::plan::Action::Update {
         let mut shown: Vec<String> = names.iter().take(FIELDS_SHOWN).map(|n| escape(n)).collect();

@@ -207,8 +207,8 @@ pub fn counts(findings: &[&Finding]) -> String {
     let n = |status: Status| findings.iter().filter(|f| Status::of(f) == status).count();
     format!(
         "{}, {}, {} waived",
-        super::view::count(n(Status::Violation), "violation", "violations"),
-        super::view::count(n(Status::Warning), "warning", "warnings"),
+        super::plural(n(Status::Violation), "violation", "violations"),
+        super::plural(n(Status::Warning), "warning", "warnings"),
         n(Status::Waived)
     )
 }

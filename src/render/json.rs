@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::apply::{Report, Status};
-use crate::plan::{Plan, PlanTarget};
+use crate::plan::{Address, Plan, PlanTarget};
 
 /// The plan as pretty JSON (the documented, versioned format).
 pub fn json(plan: &Plan) -> String {
@@ -101,12 +101,12 @@ impl ApplyReport {
         let mut not_attempted = Vec::new();
         for (address, status) in &report.entries {
             match status {
-                Status::Applied => applied.push(address.clone()),
+                Status::Applied => applied.push(address.to_string()),
                 Status::Failed(message) => failed.push(ApplyFailure {
-                    address: address.clone(),
+                    address: address.to_string(),
                     message: message.clone(),
                 }),
-                Status::NotAttempted => not_attempted.push(address.clone()),
+                Status::NotAttempted => not_attempted.push(address.to_string()),
             }
         }
         ApplyReport {
@@ -126,7 +126,7 @@ impl ApplyReport {
                 .created_sites
                 .iter()
                 .map(|(key, id)| CreatedSite {
-                    address: format!("site[{key}]"),
+                    address: Address::site(key).to_string(),
                     site: key.clone(),
                     id: *id,
                 })
@@ -150,13 +150,13 @@ mod tests {
     #[test]
     fn the_apply_report_sorts_each_status_into_its_list() {
         let mut report = Report::default();
-        report.entries.insert("site[a]".into(), Status::Applied);
+        report.entries.insert(Address::site("a"), Status::Applied);
         report
             .entries
-            .insert("site[b]".into(), Status::Failed("refused".into()));
+            .insert(Address::site("b"), Status::Failed("refused".into()));
         report
             .entries
-            .insert("site[c]".into(), Status::NotAttempted);
+            .insert(Address::site("c"), Status::NotAttempted);
         report.created_sites.insert("a".into(), 7);
         let target = PlanTarget {
             url: "https://m.example/".into(),

@@ -6,8 +6,8 @@
 
 use crate::plan::{Change, Plan};
 use crate::policy::Severity;
-use crate::render::Options;
 use crate::render::view::{self, FieldView, Mark};
+use crate::render::{Options, plural};
 
 /// Hidden marker on the first line, so CI can find and update its one comment.
 pub const MARKER: &str = "<!-- matoform-plan -->";
@@ -64,7 +64,7 @@ pub fn markdown(plan: &Plan, options: &Options) -> String {
     if plan.has_violations() {
         out.push_str(&format!(
             "**{} not waived: apply will refuse.**\n\n",
-            view::count(
+            plural(
                 plan.summary.violations,
                 "policy violation",
                 "policy violations"
@@ -216,7 +216,7 @@ pub fn markdown(plan: &Plan, options: &Options) -> String {
         section(
             &mut tail,
             "#### Warnings",
-            &view::count(plan.warnings.len(), "warning", "warnings"),
+            &plural(plan.warnings.len(), "warning", "warnings"),
             &body,
         );
     }
@@ -240,7 +240,7 @@ pub fn markdown(plan: &Plan, options: &Options) -> String {
         out.push_str(&format!(
             "**{} in {} not shown here: the comment would pass the size limit of a pull-request comment. Run `matoform plan` (or read the job log) for the whole plan.**\n\n",
             changes_count(omitted_changes),
-            view::count(omitted_groups, "more group", "more groups"),
+            plural(omitted_groups, "more group", "more groups"),
         ));
     }
     out.push_str(&tail);
@@ -296,7 +296,7 @@ fn summary_table(out: &mut String, plan: &Plan) {
 }
 
 fn changes_count(n: usize) -> String {
-    view::count(n, "change", "changes")
+    plural(n, "change", "changes")
 }
 
 /// Writes `heading` and `body`, the body collapsed when longer than [`COLLAPSE_AFTER`]

@@ -1,5 +1,6 @@
-//! Rendering: pure functions of a [`Plan`] (and of an audit report) to text, JSON,
-//! Markdown and chat messages. Renderers decide nothing; they show what the plan holds.
+//! Rendering: pure functions of a [`Plan`](crate::plan::Plan) (and of an audit report)
+//! to text, JSON, Markdown and chat messages. Renderers decide nothing; they show what
+//! the plan holds.
 
 pub mod audit;
 pub mod chat;

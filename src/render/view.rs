@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use similar::{Algorithm, ChangeTag};
 
+use super::plural;
 use crate::plan::{Action, Change, FieldChange, Plan, Resource};
 
 /// Strings longer than this (in characters), or spanning several lines, are shown
@@ -248,7 +249,7 @@ fn diff_rows(old: &[String], new: &[String]) -> Vec<(Mark, String)> {
 /// The title of a change: its address, the Matomo id of the object when it exists,
 /// and what a custom dimension "delete" means.
 pub(crate) fn change_title(change: &Change) -> String {
-    let mut title = change.address.clone();
+    let mut title = change.address.to_string();
     let id = change
         .before
         .as_ref()
@@ -274,7 +275,12 @@ fn resource_id(resource: &Resource) -> Option<u64> {
         Resource::Site(site) => Some(site.id),
         Resource::Goal(goal) => Some(goal.id),
         Resource::CustomDimension(dimension) => Some(dimension.id),
-        _ => None,
+        Resource::Privacy(_)
+        | Resource::Retention(_)
+        | Resource::GlobalExclusions(_)
+        | Resource::VisitorLog(_)
+        | Resource::Defaults(_)
+        | Resource::ComplianceMode(_) => None,
     }
 }
 
@@ -322,11 +328,21 @@ pub(crate) fn plan_findings(
 /// A summary line of a rule's findings: `1000 violations: site[a], site[b], site[c]
 /// and 997 more`, or `3 waived` for counted ones.
 pub(crate) fn rule_group_line(group: &super::findings::RuleGroup<'_>, examples: bool) -> String {
+    rule_group_line_counting(group, examples, ("violation", "violations"))
+}
+
+/// [`rule_group_line`] with violations counted as `violation` says (one, many): the
+/// audit counts `errors`.
+pub(crate) fn rule_group_line_counting(
+    group: &super::findings::RuleGroup<'_>,
+    examples: bool,
+    violation: (&str, &str),
+) -> String {
     use super::findings::Status;
     let n = group.findings.len();
     let counted = match group.status {
-        Status::Violation => count(n, "violation", "violations"),
-        Status::Warning => count(n, "warning", "warnings"),
+        Status::Violation => plural(n, violation.0, violation.1),
+        Status::Warning => plural(n, "warning", "warnings"),
         Status::Waived => format!("{n} waived"),
         Status::Known => format!("{n} known"),
     };
@@ -351,15 +367,6 @@ pub(crate) fn group_heading(site: Option<&str>) -> String {
     }
 }
 
-/// `N thing` / `N things`.
-pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
 /// The policy line: `Policy: 2 violations, 1 warning, 1 waived`.
 pub(crate) fn policy_line(plan: &Plan) -> String {
     let known = if plan.summary.known > 0 {
@@ -369,8 +376,8 @@ pub(crate) fn policy_line(plan: &Plan) -> String {
     };
     format!(
         "Policy: {}, {}, {} waived{known}",
-        count(plan.summary.violations, "violation", "violations"),
-        count(plan.summary.warnings, "warning", "warnings"),
+        plural(plan.summary.violations, "violation", "violations"),
+        plural(plan.summary.warnings, "warning", "warnings"),
         plan.summary.waived
     )
 }

@@ -137,7 +137,7 @@ pub(super) fn check_goals(
 pub(super) const DIMENSION_NAME_REFUSED: [char; 8] = ['/', '\\', '&', '.', '<', '>', '\'', '"'];
 
 /// Why Matomo refuses a custom dimension name, and the fix, or `None`: empty (PHP's
-/// `empty()`: `""`, `"0"`), over 255 bytes, or with one of [`DIMENSION_NAME_REFUSED`].
+/// `empty()`: `""`, `"0"`), over 255 bytes, or with one of `DIMENSION_NAME_REFUSED`.
 /// Matomo checks the name on every write of a dimension, an update of another field
 /// included.
 pub fn dimension_name_problem(name: &str) -> Option<(String, String)> {

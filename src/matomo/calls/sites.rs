@@ -2,8 +2,8 @@
 //! `deleteSite`), its public statistics, its goals and its custom dimensions.
 
 use crate::matomo::Call;
-use crate::matomo::codes::MatomoNumber as _;
-use crate::matomo::wire::{Dimension, Goal, Site, scope_to_matomo};
+use crate::matomo::codes::{MatomoName as _, MatomoNumber as _};
+use crate::matomo::wire::{Dimension, Goal, Site};
 
 /// The fields shared by `addSite` and `updateSite`. The six list fields are always sent
 /// (an omitted one is erased by `updateSite`), `group` too (`""` clears it); timezone,
@@ -145,7 +145,7 @@ fn extractions(call: &mut Call, dim: &Dimension) {
 pub fn add_dimension(site: u64, dim: &Dimension) -> Call {
     let mut call = Call::for_site("CustomDimensions.configureNewCustomDimension", site)
         .with("name", &dim.name)
-        .with("scope", scope_to_matomo(dim.scope));
+        .with("scope", dim.scope.to_matomo());
     call.params.bool("active", dim.active);
     extractions(&mut call, dim);
     call.params.bool("caseSensitive", dim.case_sensitive);

@@ -280,14 +280,6 @@ pub fn goals(value: &Value) -> WireResult<BTreeMap<u64, Goal>> {
     Ok(out)
 }
 
-/// Matomo's name for a dimension scope.
-pub fn scope_to_matomo(scope: DimensionScope) -> &'static str {
-    match scope {
-        DimensionScope::Visit => "visit",
-        DimensionScope::Action => "action",
-    }
-}
-
 /// One custom dimension from `CustomDimensions.getConfiguredCustomDimensions` (ids are
 /// strings, flags real booleans). `Ok(None)` for a scope matoform does not manage
 /// (Matomo stores any scope, e.g. `conversion`).
