@@ -46,6 +46,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// Print compliant tracking and opt-out code for a site.
     Snippet(SnippetArgs),
+    /// Look for personal data in what Matomo has already collected (reports, visitor log).
+    Scan(crate::commands::scan::ScanArgs),
     /// Write configuration YAML describing the live instance (and the baseline of its
     /// policy violations).
     Import(ImportArgs),

@@ -151,7 +151,7 @@ fn gitlab_ci_is_valid_and_its_commands_parse() {
 fn cron_script_commands_parse() {
     let path = root().join("examples/cron/matoform-drift.sh");
     let script = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(check_file(&path, &script), 2, "plan and show");
+    assert_eq!(check_file(&path, &script), 3, "plan, show and scan");
 }
 
 #[test]

@@ -273,6 +273,34 @@ fn policy_violation_is_reported_once() {
 }
 
 #[test]
+fn personal_data_in_the_reports_is_reported_once_redacted() {
+    let fake = fake();
+    fake.track(
+        1,
+        &fake_matomo::Hit {
+            url: "/profil/jean.dupont@example.fr".into(),
+            ..fake_matomo::Hit::default()
+        },
+    )
+    .expect("tracked");
+    let hook = Webhook::start();
+    let (code, stderr) = run_script(&fake, &hook, CONFIG, SUPERUSER_TOKEN);
+    assert_eq!(code, 3, "{stderr}");
+    let texts = hook.texts();
+    assert_eq!(texts.len(), 1, "{texts:#?}");
+    let text = &texts[0];
+    assert!(
+        text.starts_with("matoform: personal data found in the reports on "),
+        "{text}"
+    );
+    assert!(
+        text.contains("site\\[main\\] page-urls: e-mail address (scan.email)"),
+        "{text}"
+    );
+    assert!(!text.contains("jean.dupont"), "{text}");
+}
+
+#[test]
 fn error_is_reported_distinctly() {
     let fake = fake();
     let hook = Webhook::start();

@@ -10,7 +10,14 @@
 # The plan's message is written by matoform itself, payload included (`show --format
 # chat --webhook-payload`): bullet lists, the changed sites first, under 16,000
 # characters (Mattermost's post limit) whatever the size of the instance.
-# The script exits with matoform's code, so a supervisor (systemd) sees failures too.
+# Then, unless the plan failed, it runs `matoform scan` (yesterday's reports, the
+# configuration's sites, waivers and baseline) and posts its findings the same way:
+#   exit 0  no personal data found (or all waived/known) -> no report
+#   exit 3  personal data found  -> one report: the findings as a chat message (redacted)
+#   exit 1  error                -> one error report
+# Set MATOFORM_SCAN=0 to skip the scan.
+# The script exits with matoform's code (the scan's 3 or 1 wins over the plan's 0 or 2),
+# so a supervisor (systemd) sees failures too.
 #
 # Usage: matoform-drift.sh [ENV_FILE]
 #
@@ -26,6 +33,7 @@
 #   MATOMO_URL, MATOMO_TOKEN  the instance and a read token (see the README's runbook)
 #   MATOMO_LOGIN, MATOMO_PASSWORD  optional, to read the admin pages
 #   MATOFORM_BIN          matoform binary (default: matoform on PATH)
+#   MATOFORM_SCAN         1 (default): also scan the reports for personal data; 0: skip
 set -u
 
 # Reads KEY=VALUE lines of "$1" as data: nothing in the file is executed or expanded.
@@ -50,7 +58,7 @@ read_env_file() {
     fi
     case "$key" in
       MATOMO_URL | MATOMO_TOKEN | MATOMO_LOGIN | MATOMO_PASSWORD | MATOFORM_CONFIG | \
-        MATOFORM_WEBHOOK_URL | MATOFORM_BIN | [A-Za-z]*_PROXY | [a-z]*_proxy)
+        MATOFORM_WEBHOOK_URL | MATOFORM_BIN | MATOFORM_SCAN | [A-Za-z]*_PROXY | [a-z]*_proxy)
         printf -v "$key" '%s' "$value"
         export "${key?}"
         ;;
@@ -132,4 +140,27 @@ case "$code" in
     post_file "$work/payload.json"
     ;;
 esac
+
+# The personal-data scan of what Matomo collected yesterday (never when the plan failed:
+# its error is reported once). The message holds only redacted values.
+if [ "$code" != 1 ] && [ "${MATOFORM_SCAN:-1}" != 0 ]; then
+  "$bin" scan -c "$config" --format chat --webhook-payload --no-color \
+    --title "matoform: personal data found in the reports on $host" \
+    > "$work/scan-payload.json" 2> "$work/scan-stderr.txt"
+  scan_code=$?
+  case "$scan_code" in
+    0 | 2)
+      ;;
+    3)
+      post_file "$work/scan-payload.json"
+      code=3
+      ;;
+    *)
+      text="matoform: the personal-data scan FAILED on $host (exit $scan_code)"$'\n\n''```'$'\n'"$(tail -n 20 "$work/scan-stderr.txt" | cut -c 1-500)"$'\n''```'
+      printf '{"text": "%s"}' "$(json_escape "$text")" > "$work/scan-payload.json"
+      post_file "$work/scan-payload.json"
+      code=1
+      ;;
+  esac
+fi
 exit "$code"

@@ -7,6 +7,7 @@ pub mod context;
 pub mod import;
 pub mod pin;
 pub mod plan;
+pub mod scan;
 pub mod snapshot;
 pub mod snippet;
 pub mod validate;
@@ -96,5 +97,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Pin(args) => pin::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Snippet(args) => snippet::run(&args),
+        Command::Scan(args) => scan::run(&args),
     }
 }

@@ -20,6 +20,7 @@ pub mod codes;
 mod encode;
 mod error;
 mod redact;
+pub mod reports;
 mod secret;
 pub mod session;
 mod setters;

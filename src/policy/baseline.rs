@@ -43,6 +43,8 @@ pub fn apply_baseline(mut findings: Vec<Finding>, baseline: &Baseline) -> Vec<Fi
         .violations
         .iter()
         .filter(|e| !used.contains(&(e.rule.as_str(), e.subject.as_str())))
+        // Entries of scan findings are matched by `matoform scan`.
+        .filter(|e| !crate::scan::judge::is_scan_rule(&e.rule))
         .map(|e| fixed_finding(e, &baseline.config))
         .collect();
     findings.extend(fixed);
@@ -112,7 +114,8 @@ pub fn refresh(
         if !seen.insert(id) {
             continue;
         }
-        if current.contains(&id) {
+        // Entries of scan findings are the scan's to judge: kept as they are.
+        if current.contains(&id) || crate::scan::judge::is_scan_rule(&entry.rule) {
             kept.push(entry.clone());
         } else {
             removed.push(entry.clone());

@@ -27,6 +27,9 @@ pub fn apply_waivers(
 ) -> Vec<Finding> {
     let mut extra = Vec::new();
     for (index, waiver) in config.waivers.iter().enumerate() {
+        if crate::scan::judge::is_scan_rule(&waiver.rule) {
+            continue; // A waiver of a scan finding: applied by `matoform scan`.
+        }
         let subject = format!("waiver[{index}]");
         let known = waiver.rule.starts_with("cnil.") && rule(&waiver.rule).is_some();
         if !known {

@@ -7,6 +7,7 @@ pub mod chat;
 pub mod findings;
 pub mod json;
 pub mod markdown;
+pub mod scan;
 pub mod text;
 mod view;
 

@@ -17,5 +17,6 @@ mod compliance;
 mod convergence;
 mod instance;
 mod messy;
+mod scan;
 mod sites;
 mod workflow;
