@@ -119,6 +119,10 @@ fn look_alikes() -> Vec<Value> {
 fn scan_finds_each_kind_of_personal_data_where_it_was_tracked_and_nothing_on_ordinary_data() {
     let Some(kit) = Kit::get() else { return };
     let _lock = kit.sites_lock();
+    let user_ids_pseudonymised = kit
+        .options(&["PrivacyManager.anonymizeUserId"])
+        .get("PrivacyManager.anonymizeUserId")
+        .is_some_and(|v| v == "1");
     let pii_url = format!("https://{}.example.org", unique("scan-pii"));
     let ordinary_url = format!("https://{}.example.org", unique("scan-ordinary"));
     let pii = add_site(&kit, "Scan PII", &pii_url);
@@ -192,6 +196,10 @@ fn scan_finds_each_kind_of_personal_data_where_it_was_tracked_and_nothing_on_ord
         ("user-ids", "scan.email"),
     ]
     .into_iter()
+    // With the instance's User-ID anonymisation on (an earlier test of the suite may
+    // have applied the compliant instance settings; the sites lock keeps it as it is
+    // during this test), Matomo stores a pseudonym of the User ID: nothing to find.
+    .filter(|(report, _)| *report != "user-ids" || !user_ids_pseudonymised)
     .map(|(r, d)| (site.clone(), r.to_string(), d.to_string()))
     .collect();
     // The visitor log holds every hit: each kind of personal data shows there too.
