@@ -374,3 +374,61 @@ fn a_site_filter_outside_the_scanned_sites_is_refused_before_reading_reports() {
     expect_code(&run, 1);
     assert!(run.stderr.contains("--date someday"), "{}", run.stderr);
 }
+
+#[test]
+fn baseline_add_records_the_scan_violations_then_they_no_longer_block() {
+    let fake = tracked();
+    let work = Workdir::with_config(CONFIG);
+    // Without a configuration there is no baseline to write: refused.
+    let bare = Workdir::new();
+    let refused = run_su(&bare, &fake, &["scan", "--date", "today", "--baseline-add"]);
+    expect_code(&refused, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("--baseline-add needs a configuration"),
+        "{}",
+        refused.stderr
+    );
+
+    let recorded = run_su(
+        &work,
+        &fake,
+        &[
+            "scan",
+            "--date",
+            "today",
+            "--baseline-add",
+            "--format",
+            "json",
+        ],
+    );
+    expect_code(&recorded, 0);
+    let scan = json(&recorded);
+    assert_eq!(scan["summary"]["violations"], 0, "{}", recorded.stdout);
+    assert!(
+        recorded.stderr.contains("Added [scan.email] site[main]"),
+        "{}",
+        recorded.stderr
+    );
+    let baseline = std::fs::read_to_string(work.join("baseline.yaml")).expect("baseline written");
+    assert!(baseline.contains("rule: scan.email"), "{baseline}");
+    assert!(baseline.contains("subject: site[blog]"), "{baseline}");
+
+    // The next scan knows them: exit 0 and nothing added; `baseline` keeps them.
+    let again = run_su(
+        &work,
+        &fake,
+        &["scan", "--date", "today", "--format", "json"],
+    );
+    expect_code(&again, 0);
+    let scan = json(&again);
+    assert_eq!(scan["summary"]["violations"], 0, "{}", again.stdout);
+    assert!(scan["summary"]["known"].as_u64().unwrap_or(0) >= 2);
+    let refresh = run_su(&work, &fake, &["baseline"]);
+    expect_code(&refresh, 0);
+    assert_eq!(
+        std::fs::read_to_string(work.join("baseline.yaml")).expect("baseline kept"),
+        baseline
+    );
+}

@@ -69,6 +69,12 @@ pub struct ScanArgs {
     #[arg(long)]
     pub detailed_exitcode: bool,
 
+    /// Record this scan's violations in the baseline beside the configuration
+    /// (`baseline.yaml`), as `matoform baseline --add` does for the policy's: they are
+    /// known from then on and no longer block (exit 0), until they are fixed and removed.
+    #[arg(long)]
+    pub baseline_add: bool,
+
     /// Connection.
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -121,6 +127,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     for warning in crate::scan::judge::judge(&mut scan, config, baseline, context::today()) {
         eprintln!("Warning: {warning}");
     }
+    if args.baseline_add {
+        record_in_baseline(args, &mut scan, loaded.as_ref())?;
+    }
     super::emit(&render_scan(&scan, args));
     if std::env::var_os("MATOFORM_STATS").is_some() {
         eprintln!(
@@ -164,6 +173,40 @@ pub fn render_scan(scan: &Scan, args: &ScanArgs) -> String {
     } else {
         text
     }
+}
+
+/// `--baseline-add`: writes the baseline with this scan's violations and tells which
+/// entries were added (on stderr: stdout is the scan's rendering).
+fn record_in_baseline(
+    args: &ScanArgs,
+    scan: &mut Scan,
+    loaded: Option<&crate::desired::Loaded>,
+) -> anyhow::Result<()> {
+    let loaded = loaded
+        .context("--baseline-add needs a configuration (-c): the baseline is kept beside it")?;
+    let path = crate::desired::resolve_path(args.config.config.as_deref())?;
+    let file = crate::desired::baseline::path_for(&path);
+    let (recorded, added) = crate::scan::judge::record(scan, &loaded.baseline, context::today());
+    if !added.is_empty() || !file.exists() {
+        crate::files::write_private(&file, &crate::desired::baseline::render(&recorded))
+            .with_context(|| format!("cannot write {}", file.display()))?;
+    }
+    for entry in &added {
+        eprintln!(
+            "Added [{}] {} (found {}) to {}.",
+            entry.rule,
+            entry.subject,
+            entry.found,
+            file.display()
+        );
+    }
+    eprintln!(
+        "Baseline {}: {} added, {} entries.",
+        file.display(),
+        added.len(),
+        recorded.violations.len()
+    );
+    Ok(())
 }
 
 /// Refuses what does not fit, before anything is read.

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::detect::Detector;
 use super::model::Scan;
 use crate::desired::model::Config;
-use crate::policy::baseline::Baseline;
+use crate::policy::baseline::{Baseline, Entry};
 
 /// Whether `rule` is one of the scan's rules (`scan.email`…): waivers and baseline
 /// entries naming one are the scan's, not the policy's.
@@ -72,11 +72,40 @@ pub fn judge(
     warnings
 }
 
+/// Records the scan's violations in `baseline` as found `today` (one entry per rule and
+/// site, as the findings are waived and known) and marks them known. Returns the new
+/// baseline and the entries added; the other entries are kept as they are.
+pub fn record(scan: &mut Scan, baseline: &Baseline, today: NaiveDate) -> (Baseline, Vec<Entry>) {
+    let mut recorded = baseline.clone();
+    let mut added: Vec<Entry> = Vec::new();
+    for finding in scan.findings.iter_mut().filter(|f| f.is_violation()) {
+        let subject = finding.subject();
+        let known = recorded
+            .violations
+            .iter()
+            .any(|e| e.rule == finding.rule && e.subject == subject);
+        if !known {
+            let entry = Entry {
+                rule: finding.rule.clone(),
+                subject,
+                found: today,
+            };
+            recorded.violations.push(entry.clone());
+            added.push(entry);
+        }
+        finding.known = Some(today);
+    }
+    recorded.violations.sort_by(|a, b| {
+        crate::plan::address_order(&a.subject, &b.subject).then_with(|| a.rule.cmp(&b.rule))
+    });
+    scan.finish();
+    (recorded, added)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::desired::model::{Waiver, WaiverSites};
-    use crate::policy::baseline::Entry;
     use crate::scan::model::{Finding, Remedy, RemedyAction, Summary, Target};
     use crate::scan::reports::ReportKind;
 
@@ -204,5 +233,34 @@ mod tests {
         assert!(crate::policy::baseline::apply_baseline(Vec::new(), &baseline).is_empty());
         let refreshed = crate::policy::baseline::refresh(&baseline, &[], false, day("2026-06-01"));
         assert_eq!(refreshed.baseline.violations, baseline.violations);
+    }
+
+    #[test]
+    fn recording_makes_every_violation_known_once_per_rule_and_site() {
+        let mut s = scan(vec![
+            finding("shop", Detector::Email),
+            finding("shop", Detector::Email),
+            finding("blog", Detector::Phone),
+        ]);
+        let baseline = Baseline {
+            version: 1,
+            violations: vec![Entry {
+                rule: "scan.phone".into(),
+                subject: "site[blog]".into(),
+                found: day("2026-01-01"),
+            }],
+            config: Default::default(),
+        };
+        judge(&mut s, None, Some(&baseline), day("2026-06-01"));
+        assert_eq!(s.summary.violations, 2);
+        let (recorded, added) = record(&mut s, &baseline, day("2026-06-01"));
+        assert_eq!(added.len(), 1, "{added:?}");
+        assert_eq!(
+            (added[0].rule.as_str(), added[0].subject.as_str()),
+            ("scan.email", "site[shop]")
+        );
+        assert_eq!(recorded.violations.len(), 2);
+        assert_eq!(s.summary.violations, 0);
+        assert!(!s.has_violations());
     }
 }
