@@ -44,7 +44,7 @@ pub fn apply_baseline(mut findings: Vec<Finding>, baseline: &Baseline) -> Vec<Fi
         .iter()
         .filter(|e| !used.contains(&(e.rule.as_str(), e.subject.as_str())))
         // Entries of scan findings are matched by `matoform scan`.
-        .filter(|e| !crate::scan::judge::is_scan_rule(&e.rule))
+        .filter(|e| crate::scan::detect::Detector::from_rule(&e.rule).is_none())
         .map(|e| fixed_finding(e, &baseline.config))
         .collect();
     findings.extend(fixed);
@@ -115,7 +115,8 @@ pub fn refresh(
             continue;
         }
         // Entries of scan findings are the scan's to judge: kept as they are.
-        if current.contains(&id) || crate::scan::judge::is_scan_rule(&entry.rule) {
+        if current.contains(&id) || crate::scan::detect::Detector::from_rule(&entry.rule).is_some()
+        {
             kept.push(entry.clone());
         } else {
             removed.push(entry.clone());

@@ -27,7 +27,7 @@ pub fn apply_waivers(
 ) -> Vec<Finding> {
     let mut extra = Vec::new();
     for (index, waiver) in config.waivers.iter().enumerate() {
-        if crate::scan::judge::is_scan_rule(&waiver.rule) {
+        if crate::scan::detect::Detector::from_rule(&waiver.rule).is_some() {
             continue; // A waiver of a scan finding: applied by `matoform scan`.
         }
         let subject = format!("waiver[{index}]");

@@ -13,7 +13,7 @@ use crate::policy::baseline::{Baseline, Entry};
 /// Whether `rule` is one of the scan's rules (`scan.email`…): waivers and baseline
 /// entries naming one are the scan's, not the policy's.
 pub fn is_scan_rule(rule: &str) -> bool {
-    Detector::ALL.iter().any(|d| d.id() == rule)
+    Detector::from_rule(rule).is_some()
 }
 
 /// Marks the findings waived (first covering waiver's reason) or known (the baseline's

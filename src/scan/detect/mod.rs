@@ -67,6 +67,11 @@ impl Detector {
         }
     }
 
+    /// The detector whose rule id is `rule` (`scan.email`…), if any.
+    pub fn from_rule(rule: &str) -> Option<Detector> {
+        Detector::ALL.iter().copied().find(|d| d.id() == rule)
+    }
+
     /// What it finds, in a few words.
     pub fn title(self) -> &'static str {
         match self {
