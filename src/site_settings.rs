@@ -37,7 +37,7 @@ pub trait Scalar: Clone {
     fn to_wire(&self) -> FieldValue;
     /// From the wire (`None` for a value of another kind).
     fn from_wire(value: &FieldValue) -> Option<Self>;
-    /// As Matomo stores it (text trimmed, see [`crate::diff::stored`]).
+    /// As Matomo stores it (text trimmed, see [`crate::matomo::stored`]).
     fn stored(&self) -> Self {
         self.clone()
     }
@@ -66,7 +66,7 @@ impl Scalar for String {
         }
     }
     fn stored(&self) -> Self {
-        crate::diff::stored::text(self)
+        crate::matomo::stored::text(self)
     }
 }
 

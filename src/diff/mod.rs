@@ -3,7 +3,7 @@
 //! Sites are bound to live sites by `id`, else by their first URL (normalised);
 //! goals by `id`, else by name; custom dimensions by `id`, else by name and scope.
 //! Values are normalised before comparison so nothing shows a perpetual diff
-//! ([`stored`]): lists whose order Matomo ignores compare as sets, URLs keep their order.
+//! ([`crate::matomo::stored`]): lists whose order Matomo ignores compare as sets, URLs keep their order.
 //!
 //! The rooms: `binding` (configured sites ↔ live sites), `site` (a site's own settings),
 //! `children` (the objects a site holds — goals, custom dimensions — through one generic
@@ -22,7 +22,6 @@ mod binding;
 mod children;
 mod instance;
 mod site;
-pub mod stored;
 
 pub use binding::{Bindings, bind};
 

@@ -14,7 +14,8 @@ use crate::plan::{Action, Address, Change, FieldChange, Resource};
 use crate::site_settings::SITE_SETTINGS;
 
 use super::children::{self, Dimensions, Goals, SiteChanges};
-use super::{ABSENT, Diff, changed_fields, fields_of, fingerprint, site_only, stored};
+use super::{ABSENT, Diff, changed_fields, fields_of, fingerprint, site_only};
+use crate::matomo::stored;
 
 /// An entry with `absent: true`: the live site it names is deleted; once it is gone,
 /// nothing. The site's goals and dimensions go with it (no separate changes).

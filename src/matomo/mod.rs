@@ -24,6 +24,7 @@ pub mod reports;
 mod secret;
 pub mod session;
 mod setters;
+pub mod stored;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub mod wire;

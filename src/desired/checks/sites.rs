@@ -191,7 +191,7 @@ pub(super) fn check_absent(
 /// compares them equal, and answers a database error after writing the site half-way.
 pub(super) fn check_url_collation(checker: &mut Checker, key: &str, urls: &[Value], base: &str) {
     fn fold(url: &str) -> String {
-        crate::diff::stored::url(url)
+        crate::matomo::stored::url(url)
             .chars()
             .flat_map(char::to_lowercase)
             .map(|c| match c {
@@ -211,7 +211,7 @@ pub(super) fn check_url_collation(checker: &mut Checker, key: &str, urls: &[Valu
     let mut seen: Vec<(String, String)> = Vec::new();
     for (i, url) in urls.iter().enumerate().skip(1) {
         let Some(url) = url.as_str() else { continue };
-        let stored = crate::diff::stored::url(url);
+        let stored = crate::matomo::stored::url(url);
         let folded = fold(url);
         if let Some((first, _)) = seen.iter().find(|(s, f)| *f == folded && *s != stored) {
             checker.push(

@@ -1,4 +1,4 @@
-//! Diff stage: what Matomo stores when it is sent a value (its save rules), one function
+//! What Matomo stores when it is sent a value (its save rules), one function
 //! per kind of field, so a plan compares the configuration as Matomo would hold it with
 //! the live value ("diff suppress" in Terraform's words). Found on real Matomo 5.0.2 and
 //! 5.7 by the acceptance suite (`tests/real/`); the fake Matomo applies the same rules.
