@@ -173,10 +173,7 @@ mod tests {
     use super::*;
 
     fn found(text: &str) -> Vec<(String, String)> {
-        find(text)
-            .into_iter()
-            .map(|f| (text[f.range].to_owned(), f.redacted))
-            .collect()
+        super::super::found_by(find, text)
     }
 
     #[test]

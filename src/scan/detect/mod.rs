@@ -172,6 +172,16 @@ struct Found {
     redacted: String,
 }
 
+/// For a detector's tests: what `find` found in `text`, as (the text found, its
+/// redacted form).
+#[cfg(test)]
+fn found_by(find: fn(&str) -> Vec<Found>, text: &str) -> Vec<(String, String)> {
+    find(text)
+        .into_iter()
+        .map(|f| (text[f.range].to_owned(), f.redacted))
+        .collect()
+}
+
 /// False when no detector can fire on `text` (no digit, `@`, `=` or JWT header): most
 /// page titles, found without running a regex.
 fn may_hold_personal_data(text: &str) -> bool {
