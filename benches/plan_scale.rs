@@ -24,11 +24,14 @@
 //!   Matomo, `plan` prints `matoform-stats requests=N peak_rss_kib=K` on stderr (the
 //!   requests it sent and its peak resident memory, Linux `VmHWM`).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
-use fake_matomo::{FakeMatomo, SUPERUSER_TOKEN, Seed};
+use std::time::Duration;
+
+use fake_matomo::{FakeMatomo, Seed};
+
+mod common;
+use common::{Measure, binary, mib, ms};
 
 struct Options {
     sizes: Vec<u32>,
@@ -92,67 +95,11 @@ fn config(n: u32, suffix: &str) -> String {
 }
 
 /// The matoform binary built for this benchmark (release under `cargo bench`).
-fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_matoform"))
-}
-
-struct Measure {
-    requests: u64,
-    wall: Duration,
-    peak_kib: Option<u64>,
-    code: i32,
-}
-
 fn run(fake: &FakeMatomo, args: &[&str], config: &Path) -> Measure {
-    let before = fake.request_count();
-    let start = Instant::now();
-    let output = Command::new(binary())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("MATOMO_URL", fake.url())
-        .env("MATOMO_TOKEN", SUPERUSER_TOKEN)
-        .env("MATOFORM_STATS", "1")
-        .env("NO_COLOR", "1")
-        .args(args)
-        .arg("-c")
-        .arg(config)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("matoform runs");
-    let wall = start.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let code = output.status.code().unwrap_or(-1);
-    let peak_kib = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("matoform-stats "))
-        .and_then(|l| {
-            l.split_whitespace()
-                .find_map(|kv| kv.strip_prefix("peak_rss_kib="))
-        })
-        .and_then(|v| v.parse().ok());
-    if code != 0 && code != 3 {
-        eprintln!(
-            "matoform {} exited {code}:\n{}",
-            args.join(" "),
-            stderr.lines().take(20).collect::<Vec<_>>().join("\n")
-        );
-    }
-    Measure {
-        requests: fake.request_count() - before,
-        wall,
-        peak_kib,
-        code,
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn mib(kib: Option<u64>) -> String {
-    kib.map_or("–".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
+    let mut args = args.to_vec();
+    let config = config.to_string_lossy();
+    args.extend(["-c", &config]);
+    common::run(fake, &args, &std::env::temp_dir())
 }
 
 fn main() {

@@ -15,11 +15,12 @@
 //! own `VmHWM` (`MATOFORM_STATS=1`). Prints a Markdown table, and fails when 1,000
 //! sites take more than 25 requests.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use fake_matomo::{FakeMatomo, Hit, SUPERUSER_TOKEN, Seed};
+use fake_matomo::{FakeMatomo, Hit, Seed};
+
+mod common;
+use common::{Measure, binary, mib, ms};
 
 struct Options {
     sizes: Vec<u32>,
@@ -105,72 +106,18 @@ fn track(fake: &FakeMatomo, n: u32) {
     }
 }
 
-/// The matoform binary built for this benchmark (release under `cargo bench`).
-fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_matoform"))
-}
-
-struct Measure {
-    requests: u64,
-    wall: Duration,
-    peak_kib: Option<u64>,
-    code: i32,
-    findings: usize,
-}
-
-fn run(fake: &FakeMatomo) -> Measure {
-    let before = fake.request_count();
-    let start = Instant::now();
-    let output = Command::new(binary())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("MATOMO_URL", fake.url())
-        .env("MATOMO_TOKEN", SUPERUSER_TOKEN)
-        .env("MATOFORM_STATS", "1")
-        .env("NO_COLOR", "1")
-        .args(["scan", "--date", "today", "--format", "json"])
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("matoform runs");
-    let wall = start.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let code = output.status.code().unwrap_or(-1);
-    let peak_kib = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("matoform-stats "))
-        .and_then(|l| {
-            l.split_whitespace()
-                .find_map(|kv| kv.strip_prefix("peak_rss_kib="))
-        })
-        .and_then(|v| v.parse().ok());
-    if code != 0 && code != 3 {
-        eprintln!(
-            "matoform scan exited {code}:\n{}",
-            stderr.lines().take(20).collect::<Vec<_>>().join("\n")
-        );
-    }
-    let findings = serde_json::from_slice::<serde_json::Value>(&output.stdout)
+/// One scan's figures and the number of findings it printed.
+fn run(fake: &FakeMatomo) -> (Measure, usize) {
+    let measure = common::run(
+        fake,
+        &["scan", "--date", "today", "--format", "json"],
+        &std::env::temp_dir(),
+    );
+    let findings = serde_json::from_slice::<serde_json::Value>(&measure.stdout)
         .ok()
         .and_then(|v| v["findings"].as_array().map(Vec::len))
         .unwrap_or(0);
-    Measure {
-        requests: fake.request_count() - before,
-        wall,
-        peak_kib,
-        code,
-        findings,
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn mib(kib: Option<u64>) -> String {
-    kib.map_or("–".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
+    (measure, findings)
 }
 
 fn main() {
@@ -198,13 +145,13 @@ fn main() {
     );
     println!("| sites | scan requests | scan wall | scan peak RSS | findings |");
     println!("|---:|---:|---:|---:|---:|");
-    for (n, m) in &rows {
+    for (n, (m, findings)) in &rows {
         println!(
             "| {n} | {} | {} | {} | {} |",
             m.requests,
             ms(m.wall),
             mib(m.peak_kib),
-            m.findings
+            findings
         );
         if m.code != 3 {
             eprintln!(
