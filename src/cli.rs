@@ -131,17 +131,18 @@ fn parse_parallelism(value: &str) -> Result<usize, String> {
     }
 }
 
-/// Output formats of plan and audit.
+/// Output formats of plan, show, audit and scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Human-readable text, Terraform style.
     Text,
-    /// Versioned JSON (the plan: docs/plan-format.md, schema/plan.schema.json).
+    /// Versioned JSON (a plan: docs/plan-format.md and schema/plan.schema.json; a scan:
+    /// docs/scan.md).
     Json,
     /// Markdown, for a pull-request comment.
     Markdown,
-    /// A chat message (Mattermost, Slack): no tables, bullet lists, changed sites first,
-    /// under 16,000 characters (plan and show only).
+    /// A chat message (Mattermost, Slack): no tables, bullet lists, what needs action
+    /// first, under 16,000 characters (plan, show and scan).
     Chat,
 }
 
