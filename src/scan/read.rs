@@ -294,8 +294,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::matomo::test_support::{Reply, form, get, serve};
-    use crate::matomo::{ClientConfig, Secret};
+    use crate::matomo::test_support::{bulk_reply, config, form, get, serve};
     use crate::scan::detect::Detector;
 
     /// The sub-answers of the recorded bulk read of sites 1–3 (seq 2190), by
@@ -312,22 +311,17 @@ mod tests {
         let mut out = BTreeMap::new();
         for (i, answer) in answers.iter().enumerate() {
             let url = params[&format!("urls[{i}]")].as_str().unwrap();
-            out.insert(sub_key(url), answer.clone());
+            let sub: Vec<(String, String)> = form_urlencoded::parse(url.as_bytes())
+                .into_owned()
+                .collect();
+            out.insert(sub_key(&sub), answer.clone());
         }
         out
     }
 
-    fn sub_key(url: &str) -> String {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(url.as_bytes())
-            .into_owned()
-            .collect();
-        let value = |k: &str| {
-            pairs
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
+    /// `method|idSite|flat expanded` of a sub-request's decoded parameters.
+    fn sub_key(sub: &[(String, String)]) -> String {
+        let value = |k: &str| get(sub, k).unwrap_or_default();
         format!(
             "{}|{}|{}{}",
             value("method"),
@@ -352,24 +346,14 @@ mod tests {
     async fn the_recorded_reports_of_three_sites_are_read_in_one_bulk_request() {
         let answers = recorded_answers();
         let (url, log) = serve(move |_, body| {
-            let form: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
-                .into_owned()
-                .collect();
-            let subs: Vec<Value> = form
-                .iter()
-                .filter(|(k, _)| k.starts_with("urls["))
-                .map(|(_, url)| {
-                    answers.get(&sub_key(url)).cloned().unwrap_or_else(
-                        || serde_json::json!({"result": "error", "message": "not recorded"}),
-                    )
-                })
-                .collect();
-            Reply::json(200, Value::Array(subs).to_string())
+            bulk_reply(body, |sub| {
+                answers.get(&sub_key(sub)).cloned().unwrap_or_else(
+                    || serde_json::json!({"result": "error", "message": "not recorded"}),
+                )
+            })
         })
         .await;
-        let mut config = ClientConfig::new(url);
-        config.token = Some(Secret::token("abc"));
-        let client = Client::new(config).unwrap();
+        let client = Client::new(config(&url)).unwrap();
         let period = ReportPeriod {
             period: "day".into(),
             date: "today".into(),
@@ -438,28 +422,16 @@ mod tests {
     #[tokio::test]
     async fn a_visitor_log_off_and_a_cut_report_are_said_not_failed() {
         let (url, _log) = serve(move |_, body| {
-            let form: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
-                .into_owned()
-                .collect();
-            let subs: Vec<Value> = form
-                .iter()
-                .filter(|(k, _)| k.starts_with("urls["))
-                .map(|(_, url)| {
-                    if url.contains("Live.getLastVisitsDetails") {
-                        serde_json::json!({"result": "error", "message": "Visits log is deactivated in website settings. A user with at least admin access can enable this feature in the settings for this website (idSite=4)."})
-                    } else if url.contains("Actions.getPageUrls") {
-                        serde_json::json!([{"label": "/a"}, {"label": "/b"}, {"label": "/c"}])
-                    } else {
-                        serde_json::json!([])
-                    }
-                })
-                .collect();
-            Reply::json(200, Value::Array(subs).to_string())
+            bulk_reply(body, |sub| match get(sub, "method").unwrap_or_default() {
+                "Live.getLastVisitsDetails" => serde_json::json!({"result": "error", "message": "Visits log is deactivated in website settings. A user with at least admin access can enable this feature in the settings for this website (idSite=4)."}),
+                "Actions.getPageUrls" => {
+                    serde_json::json!([{"label": "/a"}, {"label": "/b"}, {"label": "/c"}])
+                }
+                _ => serde_json::json!([]),
+            })
         })
         .await;
-        let mut config = ClientConfig::new(url);
-        config.token = Some(Secret::token("abc"));
-        let client = Client::new(config).unwrap();
+        let client = Client::new(config(&url)).unwrap();
         let period = ReportPeriod {
             period: "day".into(),
             date: "yesterday".into(),
