@@ -73,16 +73,8 @@ pub struct ViewedSite {
 
 /// Decodes the answer of [`sites_with_view`] (a list, or an object keyed by id).
 pub fn viewed_sites(value: &Value) -> Result<Vec<ViewedSite>, WireError> {
-    let rows: Vec<&Value> = match value {
-        Value::Array(rows) => rows.iter().collect(),
-        Value::Object(map) => map.values().collect(),
-        other => {
-            return Err(WireError(format!(
-                "not a list of sites: {}",
-                super::wire::quote(other)
-            )));
-        }
-    };
+    let rows = super::wire::list_items(value)
+        .map_err(|e| WireError(format!("not a list of sites: {}", e.0)))?;
     rows.into_iter()
         .map(|row| {
             let id = row
@@ -127,16 +119,8 @@ pub struct ActiveDimension {
 
 /// The active dimensions in an answer of [`configured_dimensions`].
 pub fn active_dimensions(value: &Value) -> Result<Vec<ActiveDimension>, WireError> {
-    let rows: Vec<&Value> = match value {
-        Value::Array(rows) => rows.iter().collect(),
-        Value::Object(map) => map.values().collect(),
-        other => {
-            return Err(WireError(format!(
-                "not a list of custom dimensions: {}",
-                super::wire::quote(other)
-            )));
-        }
-    };
+    let rows = super::wire::list_items(value)
+        .map_err(|e| WireError(format!("not a list of custom dimensions: {}", e.0)))?;
     let mut out = Vec::new();
     for row in rows {
         let active = match row.get("active") {
@@ -325,12 +309,10 @@ fn text_of(value: &Value) -> Option<String> {
     }
 }
 
+/// A number or numeric string (Matomo answers both); `None` otherwise, without
+/// quoting the value (a report's content is never shown).
 fn as_u64(value: &Value) -> Option<u64> {
-    match value {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
+    super::wire::u64_of(value).ok()
 }
 
 #[cfg(test)]
