@@ -94,10 +94,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let (info, mut answers) = runtime
         .block_on(crate::live::read::detect_with(
             &client,
-            &[wire::sites_with_view(), wire::user_id_plugin()],
+            &[wire::sites_with_view()],
         ))
         .map_err(read::shown_error)?;
-    let user_id = answers.pop().and_then(Result::ok);
     let listed = answers
         .pop()
         .context("Matomo answered no site list")?
@@ -109,12 +108,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Outcome> {
     let plugins = Plugins {
         custom_dimensions: plugin("CustomDimensions"),
         live: plugin("Live"),
-        user_id: user_id.as_ref().and_then(serde_json::Value::as_bool) == Some(true)
-            || user_id
-                .as_ref()
-                .and_then(|v| v.get("value"))
-                .and_then(serde_json::Value::as_bool)
-                == Some(true),
+        user_id: plugin("UserId"),
     };
     tracing::info!(sites = targets.len(), "scanning the reports");
     let read = runtime

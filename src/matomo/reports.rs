@@ -55,11 +55,6 @@ pub fn sites_with_view() -> Call {
     Call::new("SitesManager.getSitesWithAtLeastViewAccess")
 }
 
-/// Whether the UserId plugin is active (`API.isPluginActivated`).
-pub fn user_id_plugin() -> Call {
-    Call::new("API.isPluginActivated").with("pluginName", "UserId")
-}
-
 /// One site the token can view: what the scan needs of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViewedSite {

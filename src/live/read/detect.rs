@@ -11,7 +11,7 @@ use crate::live::{ComplianceSupport, MatomoInfo};
 use crate::matomo::{Call, Client, MatomoError, calls, undecodable, wire};
 
 /// Plugins whose activation [`detect`] checks.
-pub const PLUGINS: [&str; 3] = ["Live", "Goals", "CustomDimensions"];
+pub const PLUGINS: [&str; 4] = ["Live", "Goals", "CustomDimensions", "UserId"];
 
 /// Detects version, superuser, plugins, privacy readers and parameter names.
 /// Refuses Matomo 4 and older. One HTTP request (see [`detect_with`]).
